@@ -1,0 +1,3 @@
+"""signclip: text and sign-language poses in one embedding space."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Bundled YAML presets, loaded by name with `--config NAME`."""
