@@ -1,0 +1,1 @@
+"""The `signclip` command line."""

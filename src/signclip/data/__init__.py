@@ -1,0 +1,1 @@
+"""Manifests, the feature cache, batching."""

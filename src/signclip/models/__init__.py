@@ -1,0 +1,1 @@
+"""The pose and text towers, presets, saving and loading."""

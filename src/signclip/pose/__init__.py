@@ -1,0 +1,1 @@
+""".pose files to features: reading, point selection, normalisation, augmentation."""

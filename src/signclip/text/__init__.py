@@ -1,0 +1,1 @@
+"""Prompts and tokenisation of the text side."""
