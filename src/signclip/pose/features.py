@@ -1,0 +1,168 @@
+"""A `.pose` clip to per-frame features float32 [T, F]: select, normalise, resample, flatten.
+
+Steps, for every preset:
+1. The preset's points are gathered by name from the first person; only x, y, z are kept (a 4th
+   coordinate such as AUTSL's visibility is dropped, and confidence is never a feature). A point
+   is missing where its confidence is 0, where a coordinate is not finite, or where the layout
+   lacks an optional point. Missing points are NaN inside the pipeline (see `normalize`) and
+   exactly 0 in the features.
+2. One transform per clip, from the file's shoulders (POSE_LANDMARKS LEFT/RIGHT_SHOULDER, looked
+   up in the file even when the preset does not include them): subtract the mean shoulder
+   midpoint, divide by the mean 3D shoulder width, over the frames with both shoulders, as
+   pose-format's `Pose.normalize` that the paper used. A layout with shoulders that are never
+   detected is refused. A layout without shoulders can only be a hand-only file (dominant-hand):
+   its own wrist and middle-finger knuckle play the shoulders' part, because such files come in
+   arbitrary units (pose-format's hand-normalised samples span 0-229).
+3. Preset specifics. reduced-face (the paper): the 8 leg points are hidden (missing). sign-vq:
+   a hand wrist missing in a frame takes the body's wrist, then each hand's other 20 points
+   become offsets from its wrist while the wrist keeps its normalised position (so where the hand
+   is stays known); hand points without a wrist become missing. dominant-hand: the right hand;
+   in a clip where it is never detected but the left hand is (a left-handed signer), the left
+   hand is used, mirrored (x negated after normalisation).
+4. With `PoseConfig.fps`, linear resampling in time (see `resample`).
+5. Flatten point-major, then xyz: F = K * 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pose_format import Pose
+
+from signclip.config import PoseConfig
+from signclip.errors import PoseFileError
+from signclip.pose import normalize
+from signclip.pose.components import (
+    BODY,
+    HAND_POINTS,
+    LEFT_HAND,
+    LEG_POINTS,
+    RIGHT_HAND,
+    PointSet,
+    get_point_set,
+    point_indices,
+    select_points,
+)
+from signclip.pose.io import read_pose
+from signclip.pose.resample import resample
+
+DIMS = 3
+_SHOULDERS = ((BODY, "LEFT_SHOULDER"), (BODY, "RIGHT_SHOULDER"))
+_WRIST_RELATIVE_PRESETS = frozenset({"sign-vq"})
+_DOMINANT = "dominant-hand"
+_LEFT_HAND = tuple((LEFT_HAND, p) for p in HAND_POINTS)
+_MIDDLE_MCP = HAND_POINTS.index("MIDDLE_FINGER_MCP")
+
+
+@dataclass(frozen=True)
+class FeatureLayout:
+    """The shape of a preset's features, for the model and the augmentations."""
+
+    point_set: PointSet
+    num_points: int
+    dims: int
+    num_features: int
+    mirror: tuple[int, ...]
+
+
+def feature_layout(cfg: PoseConfig) -> FeatureLayout:
+    point_set = get_point_set(cfg.preset)
+    k = point_set.num_points
+    return FeatureLayout(point_set, k, DIMS, k * DIMS, point_set.mirror)
+
+
+def load_features(path: str | Path, cfg: PoseConfig) -> np.ndarray:
+    return extract_features(read_pose(path), cfg, name=str(path))
+
+
+def extract_features(pose: Pose, cfg: PoseConfig, name: str = "<clip>") -> np.ndarray:
+    """float32 [T, F]; never NaN; missing points exactly 0."""
+    point_set = get_point_set(cfg.preset)
+    k = point_set.num_points
+    columns = select_points(pose.header, point_set, name)
+    if pose.header.num_dims() < DIMS:
+        raise PoseFileError(f"{name}: has {pose.header.num_dims()} coordinates per point; 3 needed")
+    # Extra columns after the set's K: the shoulders, then (dominant-hand) the other hand.
+    extra = _SHOULDERS + (_LEFT_HAND if point_set.name == _DOMINANT else ())
+    extra_columns = point_indices(pose.header, extra)
+    xyz = _gather(pose, np.concatenate([columns, extra_columns]))
+    mirrored = point_set.name == _DOMINANT and _use_left_hand(xyz, k)
+    shoulders_in_layout = (extra_columns[:2] >= 0).any()
+    if shoulders_in_layout:
+        _normalise(xyz, k, k + 1, "shoulders", name)
+    else:
+        _normalise(xyz, 0, _MIDDLE_MCP, "hand", name)
+    xyz = xyz[:, :k]
+    if mirrored:
+        normalize.mirror_x(xyz)
+    _hide_legs(xyz, point_set)
+    if point_set.name in _WRIST_RELATIVE_PRESETS:
+        _wrist_relative(xyz, point_set)
+    if cfg.fps is not None:
+        xyz = _resample(xyz, pose.body.fps, cfg.fps, name)
+    return normalize.to_features(xyz)
+
+
+def _gather(pose: Pose, columns: np.ndarray) -> np.ndarray:
+    """xyz [T, C, 3] of the given flat point columns (-1: absent); missing points NaN."""
+    absent = columns < 0
+    safe = np.where(absent, 0, columns)
+    data = np.ma.getdata(pose.body.data)
+    frames, _, points, dims = data.shape
+    # Person 0 only. One gather of scalars from [T, N * D] is much faster than one of 3-vectors.
+    flat = (safe[:, None] * dims + np.arange(DIMS)).ravel()
+    rows = data[:, 0].reshape(frames, points * dims)
+    # `take` returns a C-ordered copy (plain indexing may not), as `mark_missing` needs.
+    xyz = np.take(rows, flat, axis=1).astype(np.float32, copy=False)
+    xyz = xyz.reshape(frames, len(columns), DIMS)
+    confidence = np.asarray(np.ma.getdata(pose.body.confidence))[:, 0]
+    missing = ~(confidence[:, safe] > 0) | absent  # a NaN confidence counts as 0
+    normalize.mark_missing(xyz, missing)
+    return xyz
+
+
+def _use_left_hand(xyz: np.ndarray, k: int) -> bool:
+    """Move the left hand (after the shoulders) into the right hand's place if only it shows."""
+    present = normalize.detected(xyz)
+    left = slice(k + 2, k + 2 + k)
+    if present[:, :k].any() or not present[:, left].any():
+        return False
+    xyz[:, :k] = xyz[:, left]
+    return True
+
+
+def _normalise(xyz: np.ndarray, a: int, b: int, what: str, name: str) -> None:
+    """Centre on the mean midpoint of points a and b, scale by their mean distance."""
+    frame = normalize.pair_frame(xyz, a, b)
+    if frame is None:
+        raise PoseFileError(f"{name}: {what} never detected; cannot normalise")
+    centre, width = frame
+    if not np.isfinite(width) or width <= 0:
+        raise PoseFileError(f"{name}: {what} width is {width:g}; cannot normalise")
+    normalize.apply_frame(xyz, centre, width)
+
+
+def _hide_legs(xyz: np.ndarray, point_set: PointSet) -> None:
+    legs = [point_set.index_of(BODY, p) for p in LEG_POINTS]
+    columns = np.array([i for i in legs if i is not None], dtype=np.int64)
+    if columns.size:
+        normalize.hide(xyz, columns)
+
+
+def _wrist_relative(xyz: np.ndarray, point_set: PointSet) -> None:
+    for hand, side in ((LEFT_HAND, "LEFT"), (RIGHT_HAND, "RIGHT")):
+        wrist = point_set.index_of(hand, "WRIST")
+        normalize.fill_from(xyz, wrist, point_set.index_of(BODY, f"{side}_WRIST"))
+        fingers = np.array([point_set.index_of(hand, p) for p in HAND_POINTS[1:]])
+        normalize.relative_to(xyz, wrist, fingers)
+
+
+def _resample(xyz: np.ndarray, src_fps: float, dst_fps: float, name: str) -> np.ndarray:
+    src_fps = float(src_fps)
+    if not np.isfinite(src_fps) or src_fps <= 0:
+        raise PoseFileError(f"{name}: frame rate {src_fps:g} in the file; cannot resample")
+    if src_fps == dst_fps:
+        return xyz
+    return resample(xyz, src_fps, dst_fps)
