@@ -1,0 +1,36 @@
+"""signclip train: contrastive training from a config file or preset."""
+
+from __future__ import annotations
+
+import argparse
+
+from signclip.config import load_config, preset_names
+
+HELP = "train a model (a YAML config or a bundled preset, with --set overrides)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", required=True, help=f"YAML file or preset: {', '.join(preset_names())}"
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a setting, e.g. --set train.lr=5e-5 --set data.manifest=clips.csv",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the run in train.out_dir where it stopped"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from signclip.training.loop import train
+
+    cfg = load_config(args.config, args.overrides)
+    folder = train(cfg, resume=args.resume)
+    print(f"model: {folder.model}")
+    print(f"metrics: {folder.path / 'metrics.jsonl'}")
+    return 0

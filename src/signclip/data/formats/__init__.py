@@ -1,0 +1,1 @@
+"""Importers that turn public datasets' own layouts into manifest records."""

@@ -1,0 +1,22 @@
+"""Retrieval evaluation of a model on cached clips of a manifest."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from signclip.data.prepared import PreparedData
+from signclip.evaluation.retrieval import retrieval_metrics
+from signclip.inference import SignCLIPEncoder
+
+
+def evaluate_clips(encoder: SignCLIPEncoder, data: PreparedData, indices: np.ndarray) -> dict:
+    """Embed the clips at `indices` (whole clips, long ones windowed) and their distinct prompts,
+    then score both retrieval directions."""
+    clip_prompts = data.prompt_index[indices]
+    used, clip_text_index = np.unique(clip_prompts, return_inverse=True)
+    pose_emb = encoder.embed_features([data.cache.get(i) for i in indices])
+    text_emb = encoder.embed_texts([data.prompts[p] for p in used])
+    metrics = retrieval_metrics(pose_emb, text_emb, clip_text_index)
+    metrics["clips"] = len(indices)
+    metrics["texts"] = len(used)
+    return metrics

@@ -1,0 +1,81 @@
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from signclip.config import load_config
+from signclip.errors import ConfigError, PoseFileError, SignclipError
+from signclip.training.logs import read_metrics
+from signclip.training.loop import train
+
+from .conftest import tiny_overrides
+
+
+def weights(folder):
+    return load_file(str(folder / "model.safetensors"))
+
+
+def test_interrupted_and_resumed_run_ends_with_the_same_weights(tiny_manifest, tmp_path):
+    augment = (
+        "augment.speed_std=0.2",
+        "augment.affine_std=0.2",
+        "augment.flip_p=0.5",
+        "augment.noise_std=0.001",
+        "train.epochs=3",
+        "train.batch_size=4",
+    )
+    straight = train(load_config("tiny", tiny_overrides(tiny_manifest, tmp_path / "a", *augment)))
+    stopped = train(
+        load_config(
+            "tiny", tiny_overrides(tiny_manifest, tmp_path / "b", *augment, "train.max_steps=4")
+        )
+    )
+    assert json.loads((stopped.last / "signclip.json").read_text())  # a loadable model folder
+    at_stop = weights(stopped.last)
+    resumed = train(
+        load_config("tiny", tiny_overrides(tiny_manifest, tmp_path / "b", *augment)), resume=True
+    )
+    a, b = weights(straight.last), weights(resumed.last)
+    assert a.keys() == b.keys()
+    diff = max(float((a[k] - b[k]).abs().max()) for k in a)
+    assert diff == 0.0
+    # the interrupted run really stopped early: its weights at the stop differ from the end
+    assert not all(torch.equal(a[k], at_stop[k]) for k in a)
+
+
+def test_training_logs_metrics_and_saves_config_and_best(tiny_manifest, tmp_path):
+    run = train(load_config("tiny", tiny_overrides(tiny_manifest, tmp_path / "run")))
+    rows = read_metrics(run.path)
+    assert any(r["kind"] == "train" and "loss" in r for r in rows)
+    val = [r for r in rows if r["kind"] == "val"]
+    assert len(val) == 2 and "p2t_R@1" in val[0] and "loss" in val[0]
+    assert (run.path / "config.yaml").is_file()
+    assert run.best.is_dir() and run.last.is_dir()
+    assert (run.path / "tensorboard").is_dir()
+
+
+def test_resume_refuses_changed_settings(tiny_manifest, tmp_path):
+    train(load_config("tiny", tiny_overrides(tiny_manifest, tmp_path / "r", "train.max_steps=1")))
+    changed = load_config("tiny", tiny_overrides(tiny_manifest, tmp_path / "r", "train.lr=0.5"))
+    with pytest.raises(ConfigError, match=r"train\.lr"):
+        train(changed, resume=True)
+
+
+def test_existing_run_is_not_overwritten(tiny_manifest, tmp_path):
+    cfg = load_config("tiny", tiny_overrides(tiny_manifest, tmp_path / "r", "train.max_steps=1"))
+    train(cfg)
+    with pytest.raises(SignclipError, match=r"--resume"):
+        train(cfg)
+
+
+def test_bad_clips_are_reported_and_skipped_or_fatal_when_strict(tiny_manifest, tmp_path):
+    (tiny_manifest.parent / "tree-0.pose").write_bytes(b"not a pose file")
+    (tiny_manifest.parent / "water-1.pose").unlink()
+    run = train(load_config("tiny", tiny_overrides(tiny_manifest, tmp_path / "run")))
+    bad = json.loads((run.path / "bad_clips.json").read_text())
+    assert sorted(b["id"] for b in bad) == ["tree-0", "water-1"]
+    assert all(b["reason"] for b in bad)
+    strict = tiny_overrides(tiny_manifest, tmp_path / "strict", "data.strict=true")
+    with pytest.raises(PoseFileError):
+        train(load_config("tiny", strict))
