@@ -105,3 +105,36 @@ def test_embed_texts_and_poses_with_bad_files(capsys, trained_run, tmp_path):
 def test_debug_flag_shows_the_traceback(capsys):
     code, _, err = run_cli(capsys, "--debug", "train", "--config", "tiny", "--set", "x.y=1")
     assert code == 1 and "Traceback" in err
+
+
+def test_real_recordings_of_every_layout_embed_or_are_refused(capsys, trained_run, shared_data):
+    run, _ = trained_run
+    accepted = [
+        shared_data / "video/autsl/signer0_sample1000.pose",  # 543 points, 4 dims
+        shared_data / "dgs-dictionary/HOUSE1A^.pose",  # 576 points, 50 fps
+        shared_data / "dgs-dictionary/stitched.pose",  # 178 points, 565 frames: windows
+        shared_data / "pose-format/hand_estimation_6fb01565da31c5500d1ef2cd2906b06b.pose",  # 586
+    ]
+    refused = [
+        shared_data / "pose-format/openpose.pose",
+        shared_data / "pose-format/mediapipe_hand_normalized.pose",
+    ]
+    out = run.path / "real.npz"
+    code, _, err = run_cli(
+        capsys,
+        "embed",
+        "--model",
+        str(run.model),
+        "--pose",
+        *map(str, accepted + refused),
+        "--out",
+        str(out),
+    )
+    assert code == 1
+    saved = np.load(out)
+    assert saved["ids"].tolist() == [str(p) for p in accepted]
+    assert np.isfinite(saved["embeddings"]).all()
+    lines = err.strip().splitlines()
+    assert len(lines) == 2
+    assert "openpose.pose" in lines[0] and "reduced-face" in lines[0]
+    assert "hand_normalized" in lines[1]
