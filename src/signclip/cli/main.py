@@ -7,7 +7,7 @@ import os
 import sys
 import traceback
 
-from signclip.cli import embed, evaluate, import_data, train
+from signclip.cli import embed, evaluate, import_data, render, train
 from signclip.errors import SignclipError
 
 SUBCOMMANDS = {
@@ -15,6 +15,7 @@ SUBCOMMANDS = {
     "train": train,
     "eval": evaluate,
     "embed": embed,
+    "render": render,
 }
 
 EXIT_USER_ERROR = 1
@@ -39,12 +40,7 @@ def quiet_libraries() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    try:
-        from transformers.utils import logging as hf_logging
-    except ImportError:
-        return
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    os.environ.setdefault("HF_HUB_VERBOSITY", "error")
 
 
 def main(argv: list[str] | None = None) -> int:
