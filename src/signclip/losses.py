@@ -1,8 +1,9 @@
-"""Symmetric InfoNCE over in-batch negatives."""
+"""Symmetric InfoNCE over in-batch negatives, on one process or gathered from several."""
 
 from __future__ import annotations
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
@@ -48,6 +49,44 @@ def _same_text_elsewhere(text_ids: torch.Tensor) -> torch.Tensor:
     """[B, B] bool: True where j != i and text_ids[j] == text_ids[i] (symmetric)."""
     same = text_ids.unsqueeze(0) == text_ids.unsqueeze(1)
     return same & ~torch.eye(len(text_ids), dtype=torch.bool, device=text_ids.device)
+
+
+def gathered_info_nce(
+    pose_emb: torch.Tensor,
+    text_emb: torch.Tensor,
+    logit_scale: torch.Tensor | float,
+    text_ids: torch.Tensor | None = None,
+    reduction: str = "mean",
+    duplicate_texts: str = "mask",
+) -> torch.Tensor:
+    """`info_nce` over the global batch: the same-sized batches of every process, in rank order.
+
+    Every process gets the same loss, with the clips of all processes as negatives. Its gradient
+    reaches only this process's own embeddings (the others' rows are copies): the partial
+    derivative of the global loss with respect to them. `logit_scale` gets its full gradient on
+    every process. `text_ids` must mean the same text on every process. Without a process group,
+    or with a single process, this is `info_nce` itself.
+    """
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return info_nce(pose_emb, text_emb, logit_scale, text_ids, reduction, duplicate_texts)
+    return info_nce(
+        _gather_rows(pose_emb),
+        _gather_rows(text_emb),
+        logit_scale,
+        None if text_ids is None else _gather_rows(text_ids),
+        reduction,
+        duplicate_texts,
+    )
+
+
+def _gather_rows(local: torch.Tensor) -> torch.Tensor:
+    """[B, ...] on each process -> [world * B, ...] in rank order."""
+    parts = [torch.empty_like(local) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, local.detach().contiguous())
+    # all_gather's outputs are not part of the graph: putting this process's own tensor back in
+    # its slot lets the loss differentiate through the local rows.
+    parts[dist.get_rank()] = local
+    return torch.cat(parts)
 
 
 class ContrastiveLoss(nn.Module):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from signclip.config import load_config, preset_names
 
@@ -31,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config, args.overrides)
     folder = train(cfg, resume=args.resume)
-    print(f"model: {folder.model}")
-    print(f"metrics: {folder.path / 'metrics.jsonl'}")
+    # Under torchrun every rank runs this; one report is enough.
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"model: {folder.model}")
+        print(f"metrics: {folder.path / 'metrics.jsonl'}")
     return 0

@@ -20,6 +20,9 @@ class Progress:
     epoch: int = 0  # epoch in progress
     batch_in_epoch: int = 0  # batches of that epoch already done
     best_val_loss: float | None = None
+    # Processes that trained it: each draws its own crops, augmentation and dropout, so only a
+    # run resumed with as many processes continues exactly.
+    world_size: int = 1
 
 
 def save_checkpoint(folder: Path, model, tokenizer, optimizer, scheduler, scaler, progress) -> None:

@@ -1,8 +1,12 @@
 """The training loop: contrastive steps over cached clips, evaluation, checkpoints, resumption.
 
 Every random draw of step s (batch order, crops, augmentation, dropout) is a pure function of
-(seed, epoch) or (seed, s), so a run resumed from a checkpoint continues exactly as an
+(seed, epoch) or (seed, s, rank), so a run resumed from a checkpoint continues exactly as an
 uninterrupted one would have.
+
+Under torchrun each process trains on an equal slice of every global batch of `train.batch_size`
+clips inside DistributedDataParallel; the loss is computed over the whole global batch (see
+`losses.gathered_info_nce`). Rank 0 alone writes files and validates.
 """
 
 from __future__ import annotations
@@ -13,16 +17,25 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from signclip.batch import Batch, PoseBatch
 from signclip.config import Config
 from signclip.data.prepared import BatchMaker, PreparedData, prepare_data, require_split
 from signclip.data.sampler import epoch_batches
-from signclip.errors import SignclipError
+from signclip.distributed import (
+    DistState,
+    barrier,
+    cleanup,
+    init_distributed,
+    main_first,
+    scale_gradient,
+)
+from signclip.errors import ConfigError, SignclipError
 from signclip.evaluation.evaluate import evaluate_clips
 from signclip.inference import SignCLIPEncoder, resolve_device
-from signclip.losses import info_nce
+from signclip.losses import gathered_info_nce, info_nce
 from signclip.pose.augment import augment_batch
 from signclip.pose.features import feature_layout
 from signclip.training.checkpoint import Progress, load_trainer_state, save_checkpoint
@@ -30,9 +43,36 @@ from signclip.training.logs import MetricsLog
 from signclip.training.optim import build_optimizer, build_scheduler
 from signclip.training.run import RunFolder, build_run_model, report_bad_clips
 
+# 2^64 / golden ratio: rank r's seeds are offset by r times this, far beyond any step count, so no
+# two (step, rank) pairs share a seed.
+RANK_SEED_STRIDE = 0x9E3779B97F4A7C15
 
-def step_seed(seed: int, step: int) -> int:
-    return (seed * 1_000_003 + step) % (2**63)
+
+def step_seed(seed: int, step: int, rank: int = 0) -> int:
+    """The seed of every random draw of optimiser step `step` on process `rank`.
+
+    Rank 0 keeps the single-process seed, so one process trains as it always did; the other ranks
+    draw different crops, augmentations and dropout masks for their different clips.
+    """
+    return (seed * 1_000_003 + step + rank * RANK_SEED_STRIDE) % (2**63)
+
+
+def global_batch_size(requested: int, num_clips: int, world_size: int) -> int:
+    """The sampler's batch, which the processes split evenly.
+
+    A split smaller than `requested` trains on all of it, rounded down to equal shares.
+    """
+    if requested % world_size:
+        raise ConfigError(
+            f"config key train.batch_size: {requested} is the global batch and must split evenly "
+            f"over the {world_size} processes"
+        )
+    size = min(requested, num_clips) // world_size * world_size
+    if size == 0:
+        raise ConfigError(
+            f"the training split has {num_clips} clips, fewer than the {world_size} processes"
+        )
+    return size
 
 
 def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
@@ -46,30 +86,61 @@ def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
 
 
 class Trainer:
-    def __init__(self, cfg: Config, run: RunFolder, data: PreparedData, resume: bool):
+    """Trains `run`'s model on `data`; `dist` is this process's place in a torchrun job (a single
+    process on `train.device` when left out)."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        run: RunFolder,
+        data: PreparedData,
+        resume: bool,
+        dist: DistState | None = None,
+    ):
         self.cfg = cfg
         self.run = run
         self.data = data
-        self.device = resolve_device(cfg.train.device)
+        self.dist = dist or DistState.single(resolve_device(cfg.train.device))
+        self.device = self.dist.device
         self.train_idx = require_split(data, cfg.data.train_split, cfg.data.manifest)
         self.val_idx = data.split_indices(cfg.data.val_split)
         self.layout = feature_layout(cfg.pose)
         self.model, self.tokenizer = build_run_model(cfg, data, self.train_idx, run, resume)
         self.model.to(self.device)
+        # Training steps run through `ddp`; saving, logging and validation use the bare model.
+        self.ddp = self._wrap(self.model)
         self.batches = BatchMaker(data, self.tokenizer, cfg.model.max_frames)
-        self.batch_size = min(cfg.train.batch_size, len(self.train_idx))
+        self.batch_size = global_batch_size(
+            cfg.train.batch_size, len(self.train_idx), self.dist.world_size
+        )
         self.steps_per_epoch = len(self._plan(0))
         total = self.steps_per_epoch * cfg.train.epochs
         self.optimizer = build_optimizer(self.model, cfg.train)
         self.scheduler = build_scheduler(self.optimizer, cfg.train, total)
         self.dtype = autocast_dtype(cfg.train.precision, self.device)
         self.scaler = torch.amp.GradScaler("cuda") if self.dtype == torch.float16 else None
-        self.progress = Progress()
+        self.progress = Progress(world_size=self.dist.world_size)
         if resume:
-            self.progress = load_trainer_state(
-                run.last, self.optimizer, self.scheduler, self.scaler
+            self._resume()
+        self.log = MetricsLog(run.path) if self.dist.is_main else None
+
+    def _wrap(self, model: torch.nn.Module) -> torch.nn.Module:
+        if not self.dist.distributed:
+            return model
+        on_gpu = self.device.type == "cuda"
+        return DistributedDataParallel(model, device_ids=[self.device.index] if on_gpu else None)
+
+    def _resume(self) -> None:
+        self.progress = load_trainer_state(
+            self.run.last, self.optimizer, self.scheduler, self.scaler
+        )
+        if self.progress.world_size != self.dist.world_size and self.dist.is_main:
+            print(
+                f"this run was trained by {self.progress.world_size} process(es) and continues "
+                f"with {self.dist.world_size}: the batches stay the same, but crops, augmentation "
+                "and dropout differ from an uninterrupted run's"
             )
-        self.log = MetricsLog(run.path)
+        self.progress.world_size = self.dist.world_size
 
     def _plan(self, epoch: int) -> list[np.ndarray]:
         order = epoch_batches(
@@ -88,17 +159,40 @@ class Trainer:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.dtype)
 
+    def _share(self, indices: np.ndarray) -> np.ndarray:
+        """This process's slice of a global batch, in rank order (all of it on one process)."""
+        size = len(indices) // self.dist.world_size
+        return indices[self.dist.rank * size : (self.dist.rank + 1) * size]
+
     def _augment(self, batch: Batch, step: int) -> Batch:
         aug = self.cfg.augment
         if not (aug.speed_std or aug.affine_std or aug.flip_p or aug.noise_std):
             return batch
-        gen = torch.Generator(device=self.device).manual_seed(step_seed(self.cfg.train.seed, step))
+        seed = step_seed(self.cfg.train.seed, step, self.dist.rank)
+        gen = torch.Generator(device=self.device).manual_seed(seed)
         features, mask = augment_batch(
             batch.pose.features, batch.pose.mask, aug, self.layout, gen, self.cfg.model.max_frames
         )
         return Batch(PoseBatch(features, mask), batch.text, batch.text_ids, batch.clip_ids)
 
-    def _loss(self, batch: Batch) -> torch.Tensor:
+    def _train_loss(self, batch: Batch) -> torch.Tensor:
+        with self._autocast():
+            out = self.ddp(batch)
+        # DDP averages the processes' gradients, but the global loss's gradient is their sum:
+        # each process's embeddings carry only their own share of it. Scaling the embeddings'
+        # gradient by the world size turns that mean into the sum. The logit scale is left alone:
+        # it sees the whole batch, so every process already has its full gradient.
+        world = self.dist.world_size
+        return gathered_info_nce(
+            scale_gradient(out.pose_emb.float(), world),
+            scale_gradient(out.text_emb.float(), world),
+            out.logit_scale.float(),
+            batch.text_ids,
+            reduction=self.cfg.loss.reduction,
+            duplicate_texts=self.cfg.loss.duplicate_texts,
+        )
+
+    def _val_loss(self, batch: Batch) -> torch.Tensor:
         with self._autocast():
             out = self.model(batch)
         return info_nce(
@@ -111,18 +205,34 @@ class Trainer:
         )
 
     def train_step(self, indices: np.ndarray) -> float:
+        """One optimiser step on the global batch `indices`; returns its loss."""
+        loss = self.compute_gradients(indices)
+        self._apply_gradients()
+        return loss
+
+    def compute_gradients(self, indices: np.ndarray) -> float:
+        """Forward and backward of this process's share of the global batch `indices`.
+
+        Afterwards every process holds the gradient of the loss over the whole global batch, as
+        one process training on all of it would (up to float rounding). Returns the loss.
+        """
         step = self.progress.step
-        seed = step_seed(self.cfg.train.seed, step)
+        seed = step_seed(self.cfg.train.seed, step, self.dist.rank)
         torch.manual_seed(seed)  # dropout of this step, whatever ran before it
-        batch = self.batches(indices, np.random.default_rng(seed)).to(self.device)
-        loss = self._loss(self._augment(batch, step))
+        batch = self.batches(self._share(indices), np.random.default_rng(seed)).to(self.device)
+        loss = self._train_loss(self._augment(batch, step))
+        # Every process computes the same global loss, so all of them stop here together.
         if not torch.isfinite(loss):
             raise SignclipError(f"training diverged at step {step}: loss is {loss.item()}")
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
-            self.scaler.unscale_(self.optimizer)
         else:
             loss.backward()
+        return float(loss.detach())
+
+    def _apply_gradients(self) -> None:
+        if self.scaler is not None:
+            self.scaler.unscale_(self.optimizer)
         if self.cfg.train.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.train.grad_clip)
         if self.scaler is not None:
@@ -132,7 +242,6 @@ class Trainer:
             self.optimizer.step()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
-        return float(loss.detach())
 
     @torch.no_grad()
     def validation_loss(self) -> float | None:
@@ -144,7 +253,7 @@ class Trainer:
             indices = self.val_idx[start : start + self.batch_size]
             if len(indices) < 2:
                 continue
-            losses.append(float(self._loss(self.batches(indices, None).to(self.device))))
+            losses.append(float(self._val_loss(self.batches(indices, None).to(self.device))))
             weights.append(len(indices))
         self.model.train()
         return float(np.average(losses, weights=weights))
@@ -158,6 +267,9 @@ class Trainer:
         return metrics
 
     def save(self, which: Path) -> None:
+        """Write a checkpoint (rank 0 only: the weights are the same on every process)."""
+        if not self.dist.is_main:
+            return
         save_checkpoint(
             which,
             self.model,
@@ -181,7 +293,8 @@ class Trainer:
                 f"interrupted at step {self.progress.step}; continue with --resume"
             ) from None
         finally:
-            self.log.close()
+            if self.log is not None:
+                self.log.close()
         return self.progress
 
     def _run_epoch(self) -> bool:
@@ -192,7 +305,7 @@ class Trainer:
             total=len(plan),
             initial=self.progress.batch_in_epoch,
             desc=f"epoch {self.progress.epoch + 1}/{cfg.epochs}",
-            disable=not cfg.progress,
+            disable=not (cfg.progress and self.dist.is_main),
             leave=False,
         )
         started, pairs = time.perf_counter(), 0
@@ -215,6 +328,9 @@ class Trainer:
         return False
 
     def _log_step(self, loss: float, pairs_per_s: float) -> None:
+        """Log the global batch's loss and throughput (rank 0 only; the loss is the same on all)."""
+        if self.log is None:
+            return
         self.log.write(
             "train",
             self.progress.step,
@@ -230,6 +346,12 @@ class Trainer:
     def _end_epoch(self) -> None:
         self.progress.epoch += 1
         self.progress.batch_in_epoch = 0
+        if self.dist.is_main:
+            self._validate_and_save()
+        # The others wait for rank 0's validation here rather than inside the next step.
+        barrier(self.dist)
+
+    def _validate_and_save(self) -> None:
         val_loss = self.validation_loss()
         row: dict[str, float | int] = {"epoch": self.progress.epoch}
         if val_loss is not None:
@@ -251,9 +373,31 @@ class Trainer:
 
 
 def train(cfg: Config, resume: bool = False) -> RunFolder:
-    """Run (or continue) the training that `cfg` describes; returns the run folder."""
-    run = RunFolder.open(Path(cfg.train.out_dir), cfg, resume)
-    data = prepare_data(cfg.data, cfg.pose, progress=cfg.train.progress)
-    report_bad_clips(data, run)
-    Trainer(cfg, run, data, resume).fit()
-    return run
+    """Run (or continue) the training that `cfg` describes; returns the run folder.
+
+    Started by torchrun, this process joins the others and trains its share of every batch.
+    """
+    dist = init_distributed(cfg.train.device)
+    try:
+        trainer = build_trainer(cfg, resume, dist)
+        trainer.fit()
+        return trainer.run
+    finally:
+        cleanup(dist)
+
+
+def build_trainer(cfg: Config, resume: bool, dist: DistState) -> Trainer:
+    """The run folder, prepared data and Trainer of `cfg` on this process.
+
+    Rank 0 goes first: it checks and writes the run folder and builds the feature cache, which the
+    others then only open.
+    """
+    with main_first(dist):
+        if dist.is_main:
+            run = RunFolder.open(Path(cfg.train.out_dir), cfg, resume)
+        else:
+            run = RunFolder(Path(cfg.train.out_dir))
+        data = prepare_data(cfg.data, cfg.pose, progress=cfg.train.progress and dist.is_main)
+        if dist.is_main:
+            report_bad_clips(data, run)
+    return Trainer(cfg, run, data, resume, dist)
