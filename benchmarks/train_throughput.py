@@ -30,6 +30,7 @@ from signclip.batch import Batch
 from signclip.config import Config, load_config
 from signclip.data.manifest import ClipRecord, write_manifest
 from signclip.data.prepared import prepare_data
+from signclip.data.sampler import epoch_batches
 from signclip.testing import fake_holistic_pose, pose_bytes
 from signclip.training.loop import Trainer
 from signclip.training.run import RunFolder
@@ -55,9 +56,10 @@ MODELS: dict[str, tuple[str, list[str]]] = {
 }
 # Words the fake texts are made of: 1-3 words each, like the concept strings of a sign dictionary.
 WORDS = (
-    "house tree water go come eat drink book school friend family work red blue big small "
-    "happy sad morning night car bus city name sign hand learn help want need"
-).split()
+    "house", "tree", "water", "go", "come", "eat", "drink", "book", "school", "friend",
+    "family", "work", "red", "blue", "big", "small", "happy", "sad", "morning", "night",
+    "car", "bus", "city", "name", "sign", "hand", "learn", "help", "want", "need",
+)  # fmt: skip
 SIGN_LANGUAGES = ("ase", "bfi", "gsg", "fsl", "ssp")
 
 
@@ -117,7 +119,7 @@ def synchronize(device: torch.device) -> None:
 
 @dataclass
 class StepTimes:
-    """Seconds summed over the steps of one measured phase."""
+    """Sums over the steps of one measured phase: seconds, pairs and frames."""
 
     steps: int = 0
     pairs: int = 0
@@ -126,13 +128,20 @@ class StepTimes:
     transfer: float = 0.0  # host -> device copy, timed apart only with sync_pieces
     augment: float = 0.0
     real_frames: int = 0  # after augmentation
-    padded_frames: int = 0  # batch size x batch width, after augmentation
+    padded_frames: int = 0  # frames the pose tower runs over, padding included
     step_seconds: list[float] = field(default_factory=list)
 
     @property
     def model(self) -> float:
         """Everything else in a step: forward, loss, backward, clip, AdamW, scheduler."""
         return self.wall - self.data - self.transfer - self.augment
+
+    def add(self, other: StepTimes) -> None:
+        """Fold another phase's sums into this one (a phase run in chunks, for progress lines)."""
+        for name in ("steps", "pairs", "wall", "data", "transfer", "augment", "real_frames"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.padded_frames += other.padded_frames
+        self.step_seconds += other.step_seconds
 
     def pairs_per_s(self) -> float:
         return self.pairs / self.wall
@@ -161,6 +170,11 @@ class Instrumented:
         trainer._augment = self._timed_augment
         self._plan = self._batches_forever()
 
+    def resize(self, batch_size: int) -> None:
+        """Train on batches of `batch_size` from now on (the Trainer's plan, recut)."""
+        self.trainer.batch_size = batch_size
+        self._plan = self._batches_forever()
+
     def _batches_forever(self) -> Iterator[np.ndarray]:
         # The Trainer's own plan (seeded order, drop_last), epoch after epoch.
         epoch = 0
@@ -186,12 +200,16 @@ class Instrumented:
         if self.sync_pieces:
             synchronize(self.device)
         self.times.augment += time.perf_counter() - started
-        mask = batch.pose.mask
         # Counted on the host only when the split is synchronised anyway: .sum() would wait.
         if self.sync_pieces or self.device.type == "cpu":
-            self.times.real_frames += int(mask.sum())
-            self.times.padded_frames += mask.numel()
+            self.times.real_frames += int(batch.pose.mask.sum())
+            self.times.padded_frames += len(batch.pose) * self._tower_frames(batch)
         return batch
+
+    def _tower_frames(self, batch: Batch) -> int:
+        # The paper's pose tower always pads to max_frames; the default one to the batch's longest.
+        model = self.trainer.cfg.model
+        return model.max_frames if model.arch == "paper" else batch.pose.mask.shape[1]
 
     def run(self, steps: int, deadline: float = float("inf")) -> StepTimes:
         """`steps` training steps (fewer if `deadline`, a perf_counter time, passes first)."""
@@ -227,6 +245,29 @@ class Instrumented:
         return pairs / wall, frames / wall
 
 
+def use_buckets(trainer: Trainer, bucket_size: int) -> None:
+    """What-if: the Trainer's plan with length bucketing (`Trainer._plan` passes bucket_size=0).
+
+    Clips of similar length share a batch, so the default pose tower, which runs over the batch's
+    longest clip, computes fewer padded frames. Same seed, same drop_last as the Trainer's plan.
+    """
+    lengths = trainer.data.cache.lengths[trainer.train_idx]
+
+    def plan(epoch: int) -> list[np.ndarray]:
+        order = epoch_batches(
+            len(trainer.train_idx),
+            trainer.batch_size,
+            trainer.cfg.train.seed,
+            epoch,
+            drop_last=True,
+            lengths=lengths,
+            bucket_size=bucket_size,
+        )
+        return [trainer.train_idx[b] for b in order]
+
+    trainer._plan = plan
+
+
 def build_trainer(cfg: Config) -> Trainer:
     """The Trainer `signclip train` builds for `cfg`: run folder, prepared data, model, AdamW."""
     run = RunFolder.open(Path(cfg.train.out_dir), cfg, resume=False)
@@ -258,9 +299,9 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def show_split(times: StepTimes, label: str) -> None:
+def show_split(times: StepTimes, label: str, transfer: bool = False) -> None:
     parts = [("data path (BatchMaker)", times.data)]
-    if times.transfer > 0:
+    if transfer:
         parts.append(("host->device copy", times.transfer))
     parts += [("augmentation", times.augment), ("model + optimizer", times.model)]
     shares = " | ".join(f"{name} {100 * t / times.wall:.1f} %" for name, t in parts)
@@ -272,9 +313,12 @@ def show_split(times: StepTimes, label: str) -> None:
 
 def show_steps(times: StepTimes) -> None:
     ms = 1000 * np.array(times.step_seconds)
+    # On a shared machine a few slow steps drag the mean; the median step is the steadier figure.
+    median_rate = 1000 * times.pairs / times.steps / np.median(ms)
     print(
         f"  {times.steps} steps: {times.pairs_per_s():,.1f} pairs/s, {times.ms_per_step():,.0f} "
-        f"ms/step (min {ms.min():,.0f}, median {np.median(ms):,.0f}, max {ms.max():,.0f})"
+        f"ms/step (min {ms.min():,.0f}, median {np.median(ms):,.0f}, max {ms.max():,.0f}); "
+        f"{median_rate:,.1f} pairs/s at the median step"
     )
 
 
@@ -302,6 +346,9 @@ def bench_model(name: str, args: argparse.Namespace, manifest: Path, work: Path)
     started = time.perf_counter()
     trainer = build_trainer(model_config(name, args, manifest, work))
     print(f"== {name}: {describe_model(trainer.cfg, trainer)}")
+    if args.bucket_size:
+        use_buckets(trainer, args.bucket_size)
+        print(f"  what-if: batches bucketed by length (bucket_size {args.bucket_size})")
     print(f"  built in {time.perf_counter() - started:.1f} s ({len(trainer.train_idx)} clips)")
     bench = Instrumented(trainer)
     warm = bench.run(args.warmup)
@@ -347,9 +394,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-clip-frames", type=int, default=120, help="longest fake clip")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--max-frames", type=int, default=128, help="model context")
-    parser.add_argument("--warmup", type=int, default=2, help="steps before timing")
+    parser.add_argument("--warmup", type=int, default=1, help="steps before timing")
     parser.add_argument("--steps", type=int, default=10, help="timed steps per model")
-    parser.add_argument("--max-seconds", type=float, default=40.0, help="cap on timed steps")
+    parser.add_argument("--max-seconds", type=float, default=30.0, help="cap on timed steps")
+    parser.add_argument("--bucket-size", type=int, default=0, help="what-if: length bucketing")
     parser.add_argument("--data-seconds", type=float, default=3.0, help="data path alone")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="torch threads")
     return parser.parse_args()

@@ -53,6 +53,9 @@ class ModelConfig:
     text_max_length: int = 64
     # Keep only the first N transformer layers of the text encoder (None: all of them).
     text_layers: int | None = None
+    # Lock the text tower (no gradient, no dropout): the pose tower learns to land in a fixed
+    # pretrained text space. Much cheaper per step; a text projection, if any, still trains.
+    freeze_text: bool = False
     # "special": language tags like <en> <ase> become added tokens; "text": word-pieces (paper).
     language_tags: Literal["special", "text"] = "special"
     # Frames the pose transformer attends to at once (its context).

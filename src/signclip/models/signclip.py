@@ -43,6 +43,14 @@ class SignCLIP(nn.Module):
             model_config.projection_dim, pose_encoder.width, text_encoder.width
         )
         self._init_scale(model_config)
+        if model_config.freeze_text:
+            self.text_encoder.requires_grad_(False)
+
+    def train(self, mode: bool = True) -> SignCLIP:
+        super().train(mode)
+        if self.model_config.freeze_text:
+            self.text_encoder.eval()  # a locked tower keeps its dropout off
+        return self
 
     def _init_scale(self, cfg: ModelConfig) -> None:
         if cfg.logit_scale_init <= 0 or cfg.logit_scale_init > cfg.logit_scale_max:
@@ -82,7 +90,8 @@ class SignCLIP(nn.Module):
 
     def encode_text(self, text: TextBatch) -> torch.Tensor:
         """Tokenised texts -> embeddings [B, E]."""
-        pooled = self.text_encoder(text.input_ids, text.attention_mask)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.model_config.freeze_text):
+            pooled = self.text_encoder(text.input_ids, text.attention_mask)
         return self._finish(self.text_projection(pooled))
 
     def _finish(self, embedding: torch.Tensor) -> torch.Tensor:

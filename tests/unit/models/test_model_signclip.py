@@ -251,3 +251,19 @@ def test_logit_scale_init_must_fit_under_the_cap():
     with pytest.raises(ConfigError, match="logit_scale_init"):
         make(default_cfg(logit_scale_init=200.0))
     assert make(default_cfg(logit_scale_init=100.0))[0].logit_scale.item() <= 100.0
+
+
+def test_frozen_text_tower_gets_no_gradient_and_no_dropout():
+    model, tokenizer = make(default_cfg(projection_dim=16, freeze_text=True))
+    batch = make_batch(tokenizer)
+    model.train()
+    assert not model.text_encoder.training and model.pose_encoder.training
+    loss = ContrastiveLoss(LossConfig())(model(batch), batch.text_ids)
+    loss.backward()
+    text_params = list(model.text_encoder.parameters())
+    assert all(not p.requires_grad and p.grad is None for p in text_params)
+    assert model.text_projection.weight.grad.abs().sum() > 0  # the projection still learns
+    assert model.pose_encoder.frames.linear1.weight.grad.abs().sum() > 0
+    # dropout stays off in the locked tower: two passes in train mode agree
+    first, second = model.encode_text(batch.text), model.encode_text(batch.text)
+    assert torch.equal(first, second)
