@@ -1,11 +1,13 @@
 """Speed and disk use of the sign-language generator, and what a Spreadthesign-sized set costs.
 
 (a) writing `.pose` files and the manifest (`generate_dataset`), one process and `--workers`;
-(b) features straight from memory (`iter_features`, no files), one process, for each preset.
+(b) features straight from memory (`iter_features`, no files), one process, for each preset;
+(c) `signclip synth --cache-only reduced-face` (`generate_cache`: the manifest and a feature cache,
+no `.pose` files) with `--workers`.
 Each is printed in clips/s per core from the wall clock and per CPU-second (this process and its
 pool workers), with the mean clip length and the bytes per written clip. The projection scales
 the per-CPU-second rates (per frame) and the disk use to 456,913 clips of 97.8 frames on average
-(Spreadthesign's English subset), on 1 core and on `--cores`.
+(Spreadthesign's English subset), on 1 core and on `--cores`. `--only-cache` runs (c) alone.
 
     python benchmarks/synth_speed.py --help
 """
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from signclip.config import PoseConfig
+from signclip.synth.cache_only import generate_cache
 from signclip.synth.dataset import SynthSpec, plan_clips
 from signclip.synth.generate import generate_dataset, iter_features
 
@@ -81,6 +84,17 @@ def memory_rate(spec: SynthSpec, preset: str) -> Rate:
     return Rate(f"(b) in memory, {preset}", len(plans), frames, wall, cpu, 1, width)
 
 
+def cache_rate(spec: SynthSpec, workers: int, root: Path) -> tuple[Rate, float]:
+    """(rate, bytes per clip on disk) of the cache-only dataset: features, index, manifest."""
+    cpu, started = cpu_seconds(), time.perf_counter()
+    report = generate_cache(root / "cache-only", spec, PoseConfig(), workers, progress=False)
+    wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    files = [*report.features.iterdir(), report.manifest]
+    blocks = sum(p.stat().st_blocks * 512 for p in files)
+    name = f"(c) cache only, workers={workers}"
+    return Rate(name, report.clips, report.frames, wall, cpu, workers), blocks / report.clips
+
+
 def hours(rate: Rate, cores: int) -> float:
     """Hours for Spreadthesign's clips at this rate per CPU-second, cost scaled by clip length."""
     frames_per_cpu_second = rate.per_cpu_second() * rate.frames / rate.clips
@@ -94,17 +108,37 @@ def main() -> None:
     parser.add_argument("--signers", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2, help="processes for the parallel write")
     parser.add_argument("--cores", type=int, default=16, help="cores of the projection")
+    parser.add_argument("--only-cache", action="store_true", help="measure (c) alone")
     args = parser.parse_args()
     spec = SynthSpec(args.concepts, args.languages, args.signers, seed=0)
     plan_clips(spec)  # warm the imports and caches outside the timings
     print(f"{spec}; load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    if not args.only_cache:
+        show_files_and_memory(spec, args)
+    show_cache_only(spec, args.workers, args.cores)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+def show_cache_only(spec: SynthSpec, workers: int, cores: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="signclip-synth-") as tmp:
+        rate, disk = cache_rate(spec, workers, Path(tmp))
+    rate.show()
+    frames = rate.frames / rate.clips
+    gigabytes = disk / frames * SPREADTHESIGN_MEAN_FRAMES * SPREADTHESIGN_CLIPS / 1e9
+    print(
+        f"  {disk / 1e3:.0f} kB per clip of {frames:.1f} frames on disk; for "
+        f"{SPREADTHESIGN_CLIPS:,} clips of {SPREADTHESIGN_MEAN_FRAMES} frames: {gigabytes:.0f} "
+        f"GB, {hours(rate, 1):.2f} h on 1 core, {hours(rate, cores):.2f} h on {cores}"
+    )
+
+
+def show_files_and_memory(spec: SynthSpec, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="signclip-synth-") as tmp:
         one, disk = write_rate(spec, 1, Path(tmp))
         parallel, _ = write_rate(spec, args.workers, Path(tmp))
     memory = [memory_rate(spec, preset) for preset in PRESETS]
     for rate in (one, parallel, *memory):
         rate.show()
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
     frames = one.frames / one.clips
     per_clip = disk * SPREADTHESIGN_MEAN_FRAMES / frames
     print(f"disk: {disk / 1e3:.0f} kB per clip of {frames:.1f} frames on average")

@@ -7,10 +7,11 @@ import os
 import sys
 import traceback
 
-from signclip.cli import embed, evaluate, import_data, render, synth, train
+from signclip.cli import demo, embed, evaluate, import_data, render, synth, train
 from signclip.errors import SignclipError
 
 SUBCOMMANDS = {
+    "demo": demo,
     "synth": synth,
     "import": import_data,
     "train": train,

@@ -14,7 +14,8 @@ Folder contents:
 
 A build writes into a hidden temporary folder and renames it into place at the end, so an
 interrupted build never leaves a folder that looks complete. (A build killed outright leaves its
-`.tmp-*` folder behind; it is never opened and can be deleted.)
+`.tmp-*` folder behind; it is never opened and can be deleted.) `cache_files` writes the folder;
+`cache_writer` fills the same layout from clips in memory.
 """
 
 from __future__ import annotations
@@ -22,11 +23,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import hashlib
 import json
 import os
-import shutil
-import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -37,6 +35,7 @@ import numpy as np
 from tqdm import tqdm
 
 from signclip.config import PoseConfig
+from signclip.data.cache_files import feature_problem, settings_key, staging, write_index
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ManifestError, PoseFileError, SignclipError
 
@@ -219,9 +218,7 @@ def _name_of(extractor: Extractor) -> str:
 
 
 def _key(clips: list[_Clip], settings: dict[str, object]) -> str:
-    payload = {**settings, "clips": [dataclasses.astuple(c) for c in clips]}
-    blob = json.dumps(payload, sort_keys=True).encode()
-    return hashlib.sha256(blob).hexdigest()[:24]
+    return settings_key({**settings, "clips": [dataclasses.astuple(c) for c in clips]})
 
 
 def _build(
@@ -234,13 +231,9 @@ def _build(
     progress: bool,
 ) -> None:
     started = time.perf_counter()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.parent / f".tmp-{folder.name}-{socket.gethostname()}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
     store = _Store(strict)
     present = [c for c in clips if c.size >= 0]
-    try:
+    with staging(folder) as tmp:
         for clip in clips:
             if clip.size < 0:
                 store.fail(clip, f"{clip.path}: no such file")
@@ -250,9 +243,6 @@ def _build(
             for clip, outcome in zip(present, bar, strict=True):
                 store.add(clip, *outcome)
         store.finish(tmp, len(clips), settings, time.perf_counter() - started)
-        _publish(tmp, folder)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 class _Store:
@@ -299,19 +289,8 @@ class _Store:
         _assemble(
             folder, self.places, (offsets * row_bytes).tolist(), int(lengths.sum()) * row_bytes
         )
-        np.savez(folder / "index.npz", ids=np.asarray(self.ids), offsets=offsets, lengths=lengths)
-        _write_json(folder / "failures.json", [list(f) for f in self.failures])
-        meta = {
-            **settings,
-            "num_clips": len(self.ids),
-            "num_frames": int(lengths.sum()),
-            "num_features": self.width,
-            "num_failures": len(self.failures),
-            "build_seconds": round(seconds, 3),
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        # meta.json last: its presence is what marks a folder as complete.
-        _write_json(folder / "meta.json", meta)
+        index = (self.ids, offsets, lengths, self.width)
+        write_index(folder, index, self.failures, settings, seconds)
 
 
 def _assemble(folder: Path, places: list[tuple[str, int]], starts: list[int], total: int) -> None:
@@ -373,23 +352,5 @@ def _extract(extractor: Extractor, pose_cfg: PoseConfig, path: str) -> Extracted
     except SignclipError as exc:
         return None, str(exc)
     features = np.ascontiguousarray(features, dtype=np.float32)
-    if features.ndim != 2:
-        return None, f"{path}: features of shape {features.shape}, expected [T, F]"
-    if features.shape[0] == 0:
-        return None, f"{path}: zero frames"
-    if not np.isfinite(features).all():
-        return None, f"{path}: non-finite feature values"
-    return features, ""
-
-
-def _publish(tmp: Path, folder: Path) -> None:
-    try:
-        os.rename(tmp, folder)
-    except OSError:
-        # Another process built the same key meanwhile: its folder is as good as ours.
-        if not (folder / "meta.json").is_file():
-            raise
-
-
-def _write_json(path: Path, data: object) -> None:
-    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    problem = feature_problem(features)
+    return (None, f"{path}: {problem}") if problem else (features, "")

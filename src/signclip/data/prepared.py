@@ -1,7 +1,9 @@
 """What a training or evaluation run reads, prepared once: manifest → cache → prompts → tokens.
 
 After `prepare_data` returns, no `.pose` file is opened again; each batch is a gather from the
-memory-mapped cache and from a pre-tokenised table of the distinct prompts.
+memory-mapped cache and from a pre-tokenised table of the distinct prompts. A manifest written with
+its features (`signclip synth --cache-only`, see `data.attached`) opens those and reads no `.pose`
+file at all.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import torch
 
 from signclip.batch import Batch, TextBatch
 from signclip.config import DataConfig, PoseConfig
+from signclip.data.attached import open_attached
 from signclip.data.cache import CacheReport, FeatureCache
 from signclip.data.collate import collate_poses
 from signclip.data.manifest import ClipRecord, read_manifest
@@ -46,8 +49,10 @@ class PreparedData:
 def prepare_data(data_cfg: DataConfig, pose_cfg: PoseConfig, progress: bool = True) -> PreparedData:
     if not data_cfg.manifest:
         raise ConfigError("config key data.manifest: no manifest given (--set data.manifest=FILE)")
-    records = read_manifest(Path(data_cfg.manifest))
-    cache, report = FeatureCache.build_or_open(
+    manifest = Path(data_cfg.manifest)
+    records = read_manifest(manifest)
+    attached = open_attached(manifest, records, pose_cfg)
+    cache, report = attached or FeatureCache.build_or_open(
         records,
         pose_cfg,
         root=cache_root(data_cfg),
