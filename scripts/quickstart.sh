@@ -9,11 +9,7 @@ if [ ! -f "$DATA/index.csv" ]; then
     echo "quickstart: no fingerspelling lexicon at $DATA (set SIGNCLIP_FINGERSPELLING)" >&2
     exit 1
 fi
-python3 -m venv .venv
-. .venv/bin/activate
-python -m pip install --quiet --upgrade pip
-python -m pip install --quiet torch==2.13.0
-python -m pip install --quiet -e ".[dev]"
+. scripts/install.sh
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
