@@ -12,7 +12,8 @@ from signclip.training.logs import read_metrics
 
 WHY_HARD = (
     "The test signers never appear in training: their body proportions, camera placement, speed, "
-    "amplitude and handedness are new. Some signs differ from another sign of the same language "
+    "amplitude and handedness are new, and each sign was seen from only a few training "
+    "signers. Some signs differ from another sign of the same language "
     "in a single parameter (minimal pairs), and iconic concepts share one form across sign "
     "languages, so `<en> <ase> X` and `<en> <gsg> X` can look identical: sign→text cannot tell "
     "them apart from the pose alone, which caps R@1 below 100 %."

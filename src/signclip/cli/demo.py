@@ -12,7 +12,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="runs/demo", help="folder for everything the demo makes")
     parser.add_argument("--concepts", type=int, default=40)
     parser.add_argument("--languages", type=int, default=3)
-    parser.add_argument("--signers", type=int, default=8)
+    parser.add_argument("--signers", type=int, default=12, help="split 70/15/15 by signer")
+    parser.add_argument(
+        "--clips-per-sign", type=int, default=5, help="signers per (concept, language)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, help="override the demo preset's epochs")
     parser.add_argument("--workers", type=int, default=0, help="processes (0: all cores)")
@@ -34,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         concepts=args.concepts,
         languages=args.languages,
         signers=args.signers,
+        clips_per_sign=args.clips_per_sign,
         seed=args.seed,
         epochs=args.epochs,
         workers=args.workers,
