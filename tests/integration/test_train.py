@@ -79,3 +79,24 @@ def test_bad_clips_are_reported_and_skipped_or_fatal_when_strict(tiny_manifest, 
     strict = tiny_overrides(tiny_manifest, tmp_path / "strict", "data.strict=true")
     with pytest.raises(PoseFileError):
         train(load_config("tiny", strict))
+
+
+def test_length_buckets_reach_the_training_plan(tiny_manifest, tmp_path):
+    from signclip.distributed import DistState
+    from signclip.training.loop import build_trainer
+
+    def padding(bucket_size):
+        overrides = tiny_overrides(
+            tiny_manifest,
+            tmp_path / f"b{bucket_size}",
+            "train.batch_size=3",
+            f"data.bucket_size={bucket_size}",
+        )
+        trainer = build_trainer(
+            load_config("tiny", overrides), False, DistState.single(torch.device("cpu"))
+        )
+        lengths = trainer.data.cache.lengths
+        plans = [trainer._plan(epoch) for epoch in range(4)]
+        return sum(int(lengths[b].max() * len(b) - lengths[b].sum()) for p in plans for b in p)
+
+    assert padding(4) < padding(0)

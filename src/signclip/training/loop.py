@@ -150,7 +150,7 @@ class Trainer:
             epoch,
             drop_last=True,
             lengths=self.data.cache.lengths[self.train_idx],
-            bucket_size=0,
+            bucket_size=self.cfg.data.bucket_size,
         )
         return [self.train_idx[b] for b in order]
 
