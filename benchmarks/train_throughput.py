@@ -29,11 +29,9 @@ import torch
 from signclip.batch import Batch
 from signclip.config import Config, load_config
 from signclip.data.manifest import ClipRecord, write_manifest
-from signclip.data.prepared import prepare_data
-from signclip.data.sampler import epoch_batches
+from signclip.distributed import DistState
 from signclip.testing import fake_holistic_pose, pose_bytes
-from signclip.training.loop import Trainer
-from signclip.training.run import RunFolder
+from signclip.training.loop import Trainer, build_trainer
 
 # Preset and overrides of each benchmarked model. "small" is the default architecture at a third
 # of its compute (width 256 instead of 384) with the real, pretrained MiniLM text tower, which
@@ -245,36 +243,6 @@ class Instrumented:
         return pairs / wall, frames / wall
 
 
-def use_buckets(trainer: Trainer, bucket_size: int) -> None:
-    """What-if: the Trainer's plan with length bucketing (`Trainer._plan` passes bucket_size=0).
-
-    Clips of similar length share a batch, so the default pose tower, which runs over the batch's
-    longest clip, computes fewer padded frames. Same seed, same drop_last as the Trainer's plan.
-    """
-    lengths = trainer.data.cache.lengths[trainer.train_idx]
-
-    def plan(epoch: int) -> list[np.ndarray]:
-        order = epoch_batches(
-            len(trainer.train_idx),
-            trainer.batch_size,
-            trainer.cfg.train.seed,
-            epoch,
-            drop_last=True,
-            lengths=lengths,
-            bucket_size=bucket_size,
-        )
-        return [trainer.train_idx[b] for b in order]
-
-    trainer._plan = plan
-
-
-def build_trainer(cfg: Config) -> Trainer:
-    """The Trainer `signclip train` builds for `cfg`: run folder, prepared data, model, AdamW."""
-    run = RunFolder.open(Path(cfg.train.out_dir), cfg, resume=False)
-    data = prepare_data(cfg.data, cfg.pose, progress=False)
-    return Trainer(cfg, run, data, resume=False)
-
-
 def parameter_count(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
@@ -338,17 +306,18 @@ def model_config(name: str, args: argparse.Namespace, manifest: Path, work: Path
             f"model.max_frames={args.max_frames}",
             "train.device=cpu",
             "train.progress=false",
+            f"data.bucket_size={args.bucket_size}",
         ],
     )
 
 
 def bench_model(name: str, args: argparse.Namespace, manifest: Path, work: Path) -> StepTimes:
     started = time.perf_counter()
-    trainer = build_trainer(model_config(name, args, manifest, work))
+    cfg = model_config(name, args, manifest, work)
+    trainer = build_trainer(cfg, resume=False, dist=DistState.single(torch.device("cpu")))
     print(f"== {name}: {describe_model(trainer.cfg, trainer)}")
     if args.bucket_size:
-        use_buckets(trainer, args.bucket_size)
-        print(f"  what-if: batches bucketed by length (bucket_size {args.bucket_size})")
+        print(f"  batches bucketed by length (data.bucket_size {args.bucket_size})")
     print(f"  built in {time.perf_counter() - started:.1f} s ({len(trainer.train_idx)} clips)")
     bench = Instrumented(trainer)
     warm = bench.run(args.warmup)
@@ -397,7 +366,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, help="steps before timing")
     parser.add_argument("--steps", type=int, default=10, help="timed steps per model")
     parser.add_argument("--max-seconds", type=float, default=30.0, help="cap on timed steps")
-    parser.add_argument("--bucket-size", type=int, default=0, help="what-if: length bucketing")
+    parser.add_argument("--bucket-size", type=int, default=0, help="data.bucket_size")
     parser.add_argument("--data-seconds", type=float, default=3.0, help="data path alone")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="torch threads")
     return parser.parse_args()

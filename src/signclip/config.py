@@ -155,7 +155,47 @@ def load_config(
         if not sep:
             raise ConfigError(f"override {item!r}: expected key=value, e.g. train.lr=1e-4")
         _set_nested(raw, key.strip(), yaml.safe_load(text) if text.strip() else None)
-    return from_dict(Config, raw, "")
+    cfg = from_dict(Config, raw, "")
+    check_ranges(cfg)
+    return cfg
+
+
+# (section, key, lowest allowed value, whether the lowest value itself is allowed)
+RANGES = (
+    ("train", "epochs", 1, True),
+    ("train", "batch_size", 1, True),
+    ("train", "eval_batch_size", 1, True),
+    ("train", "lr", 0.0, False),
+    ("train", "weight_decay", 0.0, True),
+    ("train", "warmup_steps", 0, True),
+    ("train", "grad_clip", 0.0, True),
+    ("train", "log_every", 1, True),
+    ("train", "save_every_steps", 0, True),
+    ("train", "max_steps", 1, True),
+    ("model", "max_frames", 1, True),
+    ("model", "text_max_length", 2, True),
+    ("model", "text_layers", 1, True),
+    ("model", "pose_width", 1, True),
+    ("model", "pose_layers", 1, True),
+    ("model", "pose_heads", 1, True),
+    ("model", "pose_ffn", 1, True),
+    ("model", "dropout", 0.0, True),
+    ("model", "projection_dim", 1, True),
+    ("pose", "fps", 0.0, False),
+    ("data", "workers", 0, True),
+    ("data", "bucket_size", 0, True),
+)
+
+
+def check_ranges(cfg: Config) -> None:
+    """Refuse values that would make a run do nothing or fail hours later (0 epochs, lr 0)."""
+    for section, key, lowest, inclusive in RANGES:
+        value = getattr(getattr(cfg, section), key)
+        if value is None:
+            continue
+        if value < lowest or (value == lowest and not inclusive):
+            bound = f">= {lowest}" if inclusive else f"> {lowest}"
+            raise ConfigError(f"config key {section}.{key}: {value!r} must be {bound}")
 
 
 def to_dict(obj: Any) -> Any:

@@ -18,17 +18,15 @@ from signclip.synth.dataset import SynthSpec
 from signclip.synth.generate import generate_dataset
 from signclip.training.loop import train
 
+# 12 signers split 70/15/15 give two unseen test signers; 5 signers per sign give every sign
+# 3 to 4 training signers to generalise from.
+DEMO_SPEC = SynthSpec(concepts=40, languages=3, signers=12, clips_per_sign=5)
+
 
 @dataclass(frozen=True)
 class DemoSettings:
     out: Path
-    concepts: int = 40
-    languages: int = 3
-    # Signers are split 70/15/15 into train/dev/test: 12 gives two unseen test signers, and 5
-    # signers per sign give every sign 3 to 4 training signers to generalise from.
-    signers: int = 12
-    clips_per_sign: int = 5
-    seed: int = 0
+    spec: SynthSpec = DEMO_SPEC
     epochs: int | None = None  # None: the demo preset's
     workers: int = 0
     progress: bool = True
@@ -53,20 +51,14 @@ class DemoResult:
 def run_demo(settings: DemoSettings) -> DemoResult:
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    spec = SynthSpec(
-        concepts=settings.concepts,
-        languages=settings.languages,
-        signers=settings.signers,
-        clips_per_sign=settings.clips_per_sign,
-        seed=settings.seed,
-    )
+    spec = settings.spec
     generated = generate_dataset(
         settings.out / "dictionary", spec, workers=settings.workers, progress=settings.progress
     )
     print(
-        f"generated {generated.clips} clips: {settings.concepts} concepts × "
-        f"{settings.languages} sign languages, {settings.signers} signers, "
-        f"{settings.clips_per_sign} signers per sign "
+        f"generated {generated.clips} clips: {spec.concepts} concepts × "
+        f"{spec.languages} sign languages, {spec.signers} signers, "
+        f"{spec.clips_per_sign} signers per sign "
         f"({', '.join(f'{k} {v}' for k, v in generated.splits.items())})"
     )
     seconds["generate"] = time.perf_counter() - started
@@ -75,7 +67,7 @@ def run_demo(settings: DemoSettings) -> DemoResult:
         f"data.manifest={generated.manifest}",
         f"data.cache_dir={settings.out / 'cache'}",
         f"train.out_dir={settings.out / 'run'}",
-        f"train.seed={settings.seed}",
+        f"train.seed={spec.seed}",
         f"train.progress={str(settings.progress).lower()}",
         f"data.workers={settings.workers}",
     ]

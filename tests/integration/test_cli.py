@@ -20,6 +20,8 @@ def run_cli(capsys, *argv):
         ("train.lrr=1", "train.lrr"),
         ("train.epochs=many", "train.epochs"),
         ("model.arch=huge", "model.arch"),
+        ("train.epochs=0", "train.epochs"),
+        ("train.lr=0", "train.lr"),
         ("nosuchsection.x=1", "nosuchsection"),
         ("data.manifest=/nonexistent/clips.csv", "/nonexistent/clips.csv"),
     ],

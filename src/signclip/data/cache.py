@@ -20,15 +20,13 @@ interrupted build never leaves a folder that looks complete. (A build killed out
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +36,7 @@ from signclip.config import PoseConfig
 from signclip.data.cache_files import feature_problem, settings_key, staging, write_index
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ManifestError, PoseFileError, SignclipError
+from signclip.parallel import ordered_map
 
 # Bump when the stored layout or the meaning of stored features changes: old folders are ignored.
 CACHE_VERSION = 1
@@ -238,7 +237,7 @@ def _build(
             if clip.size < 0:
                 store.fail(clip, f"{clip.path}: no such file")
         job = functools.partial(_extract_to_shard, str(tmp), extract)
-        with _extraction(job, [c.path for c in present], workers) as outcomes:
+        with ordered_map(job, [c.path for c in present], workers) as outcomes:
             bar = tqdm(outcomes, total=len(present), unit="clip", disable=not progress)
             for clip, outcome in zip(present, bar, strict=True):
                 store.add(clip, *outcome)
@@ -312,21 +311,6 @@ def _assemble(folder: Path, places: list[tuple[str, int]], starts: list[int], to
     del maps
     for shard in shards:
         shard.unlink()
-
-
-@contextlib.contextmanager
-def _extraction(
-    job: Callable[[str], Outcome], paths: list[str], workers: int
-) -> Iterator[Iterator[Outcome]]:
-    """`job(path)` of every path, in order; leaving the block stops the workers."""
-    workers = min(workers or os.cpu_count() or 1, len(paths))
-    if workers <= 1:
-        yield map(job, paths)
-        return
-    # Small chunks keep both cores busy to the end; per-task overhead is tiny next to parsing.
-    chunksize = max(1, min(16, len(paths) // (workers * 8)))
-    with Pool(workers) as pool:
-        yield pool.imap(job, paths, chunksize=chunksize)
 
 
 def _extract_to_shard(folder: str, extract: Callable[[str], Extracted], path: str) -> Outcome:

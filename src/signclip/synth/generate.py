@@ -8,16 +8,14 @@ PoseConfig without writing anything, for datasets too large to keep as files (a 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +23,7 @@ from tqdm import tqdm
 
 from signclip.config import PoseConfig
 from signclip.data.manifest import write_manifest
+from signclip.parallel import ordered_map
 from signclip.pose.features import extract_features
 from signclip.synth import writer
 from signclip.synth.dataset import ClipPlan, SynthSpec, make_pose, plan_clips, record
@@ -61,7 +60,7 @@ def generate_dataset(
         (out / folder).mkdir(parents=True, exist_ok=True)
     job = functools.partial(_write_clip, spec, str(out))
     frames = size = 0
-    with _run(job, plans, workers) as results:
+    with ordered_map(job, plans, workers, max_chunk=32) as results:
         for clip_frames, clip_bytes in tqdm(
             results, total=len(plans), unit="clip", disable=not progress, desc="synth"
         ):
@@ -87,7 +86,7 @@ def iter_features(
     in memory exactly as `extract_features` computes them from the written file."""
     plans = plan_clips(spec) if plans is None else list(plans)
     job = functools.partial(_features, spec, pose_cfg)
-    with _run(job, plans, workers) as results:
+    with ordered_map(job, plans, workers, max_chunk=32) as results:
         bar = tqdm(results, total=len(plans), unit="clip", disable=not progress, desc="synth")
         for plan, features in zip(plans, bar, strict=True):
             yield plan.clip_id, features
@@ -101,16 +100,3 @@ def _write_clip(spec: SynthSpec, out: str, plan: ClipPlan) -> tuple[int, int]:
 
 def _features(spec: SynthSpec, pose_cfg: PoseConfig, plan: ClipPlan) -> np.ndarray:
     return extract_features(make_pose(spec, plan), pose_cfg, name=plan.clip_id)
-
-
-@contextlib.contextmanager
-def _run(job: Callable, plans: Sequence[ClipPlan], workers: int) -> Iterator[Iterator]:
-    """`job(plan)` for every plan, in order, in this process or a pool of `workers`."""
-    workers = min(workers or os.cpu_count() or 1, len(plans))
-    if workers <= 1:
-        yield map(job, plans)
-        return
-    # Chunks amortise the pickling of the spec; small enough to keep all workers busy at the end.
-    chunksize = max(1, min(32, len(plans) // (workers * 8)))
-    with Pool(workers) as pool:
-        yield pool.imap(job, plans, chunksize=chunksize)
