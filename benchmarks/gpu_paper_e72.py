@@ -58,6 +58,7 @@ from train_throughput import (
 )
 
 from signclip.config import Config, load_config
+from signclip.distributed import DistState
 from signclip.training.loop import Trainer
 
 # Spreadthesign (reference §5): median 89 frames, mean 97.8, 99.2 % of clips <= 256 frames. A
@@ -279,7 +280,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="signclip-gpu-bench-") as tmp:
         work = Path(tmp)
         manifest = make_data(args, work, clock)
-        trainer = build_trainer(paper_config(args, manifest, work))
+        cfg = paper_config(args, manifest, work)
+        trainer = build_trainer(cfg, resume=False, dist=DistState.single(torch.device(args.device)))
         # Only now: the cache build forks its workers, best done before this process starts CUDA.
         print(f"{clock} {describe_device(trainer.device)}", flush=True)
         print(f"{clock} built: {describe_model(trainer.cfg, trainer)}")
