@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/install.sh
+# The web page test drives Debian's chromium through Playwright (Playwright's own browser download
+# is not reachable from every machine).
+command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 ruff check src tests benchmarks scripts
 ruff format --check src tests benchmarks scripts
 python -m pytest -q

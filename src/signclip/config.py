@@ -23,12 +23,19 @@ from signclip.errors import ConfigError
 class PoseConfig:
     """How a `.pose` file becomes features [T, F]."""
 
-    preset: Literal["reduced-face", "sign-vq", "dominant-hand"] = "reduced-face"
+    preset: Literal["reduced-face", "sign-vq", "dominant-hand", "openpose-body-hands"] = (
+        "reduced-face"
+    )
     # Resample every clip to this frame rate (None keeps the recorded rate, as the paper did).
     fps: float | None = None
     # Per-point, per-axis z-score with statistics of the training split (applied inside the model,
     # after augmentation, so augmentations act on geometric coordinates).
     zscore: bool = False
+    # Depth (see pose/convention.py). Recordings store MediaPipe's z unscaled while x and y are
+    # pixels, so after normalisation z is almost 0: "raw" keeps it so (the paper), "pixels" puts
+    # it on x's scale (times the frame width), "drop" leaves it out (F = K * 2) for datasets whose
+    # depth is unreliable.
+    depth: Literal["raw", "pixels", "drop"] = "raw"
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,9 @@ class TrainConfig:
     # Stop after this many optimiser steps in total (None: run all epochs).
     max_steps: int | None = None
     progress: bool = True
+    # Start from the weights of this saved model folder instead of a fresh model (fine-tuning);
+    # the model and pose sections must then be the folder's own.
+    init_from: str | None = None
 
 
 @dataclass(frozen=True)

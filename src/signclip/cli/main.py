@@ -7,7 +7,24 @@ import os
 import sys
 import traceback
 
-from signclip.cli import demo, embed, evaluate, import_data, render, synth, train
+from signclip.cli import (
+    analyze,
+    convert_original,
+    data,
+    demo,
+    embed,
+    evaluate,
+    finetune,
+    import_data,
+    index,
+    pose_video,
+    recognize,
+    render,
+    search,
+    serve,
+    synth,
+    train,
+)
 from signclip.errors import SignclipError
 
 SUBCOMMANDS = {
@@ -18,6 +35,15 @@ SUBCOMMANDS = {
     "eval": evaluate,
     "embed": embed,
     "render": render,
+    "pose": pose_video,
+    "data": data,
+    "recognize": recognize,
+    "finetune": finetune,
+    "convert-original": convert_original,
+    "analyze": analyze,
+    "index": index,
+    "search": search,
+    "serve": serve,
 }
 
 EXIT_USER_ERROR = 1

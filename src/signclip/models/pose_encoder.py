@@ -20,11 +20,13 @@ from signclip.models.text_encoder import masked_mean
 class FrameProjection(nn.Module):
     """One token per frame: Linear(F, W) -> GELU -> LayerNorm(W) -> Linear(W, W)."""
 
-    def __init__(self, num_features: int, width: int, eps: float = 1e-5):
+    def __init__(self, num_features: int, width: int):
         super().__init__()
         self.linear1 = nn.Linear(num_features, width)
         self.activation = nn.GELU()
-        self.layer_norm = nn.LayerNorm(width, eps=eps)
+        # PyTorch's default eps (1e-5) in both modes: the original's frame MLP used it too, not
+        # BERT's 1e-12, so converted checkpoints reproduce its embeddings.
+        self.layer_norm = nn.LayerNorm(width)
         self.linear2 = nn.Linear(width, width)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
@@ -121,7 +123,7 @@ class PaperPoseEncoder(nn.Module):
                 f"positions, the text model has {config.max_position_embeddings}"
             )
         self.max_frames = max_frames
-        self.frames = FrameProjection(num_features, config.hidden_size, config.layer_norm_eps)
+        self.frames = FrameProjection(num_features, config.hidden_size)
         self.bert = BertModel(config, add_pooling_layer=False)
         self.register_buffer("special_ids", torch.tensor([cls_id, sep_id]), persistent=False)
 

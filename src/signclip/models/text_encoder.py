@@ -35,6 +35,8 @@ OFFLINE_CONFIGS: dict[str, dict] = {
         "pad_token_id": 0,
     }
 }
+# bert-base-uncased (FingerCLIP's text tower) differs only in its vocabulary.
+OFFLINE_CONFIGS["bert-base-uncased"] = {**OFFLINE_CONFIGS["bert-base-cased"], "vocab_size": 30522}
 
 
 def resolve_text_model(name: str) -> str:

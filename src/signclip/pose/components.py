@@ -3,6 +3,10 @@
 Points are always found by (component name, point name): recordings of the same estimator differ
 in which components they carry (world landmarks, refined iris points, reduced bodies), so a point's
 position in the body says nothing.
+
+Two estimators' layouts are known: MediaPipe Holistic (reduced-face, sign-vq, dominant-hand) and
+OpenPose BODY_25 + face + hands, 2D (openpose-body-hands). A file of one estimator asked for
+another's preset is refused with a message that names the preset to use instead.
 """
 
 from __future__ import annotations
@@ -85,7 +89,42 @@ FACE_MIRROR_PAIRS = (
 _FACE_PARTNER = {p: p for p in FACE_MIDLINE} | {a: b for a, b in FACE_MIRROR_PAIRS}
 _FACE_PARTNER |= {b: a for a, b in FACE_MIRROR_PAIRS}
 
+# OpenPose's components and point names, as pose-format names them in OpenPose `.pose` files.
+OPENPOSE_BODY = "pose_keypoints_2d"
+OPENPOSE_FACE = "face_keypoints_2d"
+OPENPOSE_LEFT_HAND = "hand_left_keypoints_2d"
+OPENPOSE_RIGHT_HAND = "hand_right_keypoints_2d"
+
+# OpenPose's BODY_25 order.
+OPENPOSE_BODY_POINTS = (
+    "Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist", "MidHip",
+    "RHip", "RKnee", "RAnkle", "LHip", "LKnee", "LAnkle", "REye", "LEye", "REar", "LEar",
+    "LBigToe", "LSmallToe", "LHeel", "RBigToe", "RSmallToe", "RHeel",
+)  # fmt: skip
+
+# The BODY_25 points above the hips: the head, neck, shoulders, elbows and wrists.
+OPENPOSE_UPPER_BODY = (
+    "Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist",
+    "REye", "LEye", "REar", "LEar",
+)  # fmt: skip
+
+# OpenPose's 21 hand points (wrist base, then thumb, index, middle, ring and little finger).
+OPENPOSE_HAND_POINTS = (
+    "BASE", "T_STT", "T_BCMC", "T_MCP", "T_IP", "I_CMC", "I_MCP", "I_PIP", "I_DIP", "M_CMC",
+    "M_MCP", "M_PIP", "M_DIP", "R_CMC", "R_MCP", "R_PIP", "R_DIP", "P_CMC", "P_MCP", "P_PIP",
+    "P_DIP",
+)  # fmt: skip
+
+OPENPOSE_PRESET = "openpose-body-hands"
+MEDIAPIPE_PRESETS = ("reduced-face", "sign-vq", "dominant-hand")
+
 Point = tuple[str, str]
+
+MEDIAPIPE_SHOULDERS: tuple[Point, Point] = ((BODY, "LEFT_SHOULDER"), (BODY, "RIGHT_SHOULDER"))
+OPENPOSE_SHOULDERS: tuple[Point, Point] = (
+    (OPENPOSE_BODY, "LShoulder"),
+    (OPENPOSE_BODY, "RShoulder"),
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +137,9 @@ class PointSet:
     optional: frozenset[Point]
     # mirror[k] is the point that takes point k's place when the signer is flipped left/right.
     mirror: tuple[int, ...]
+    # The (left, right) shoulders that normalise a clip, looked up in the file even when the set
+    # itself leaves them out.
+    shoulders: tuple[Point, Point] = MEDIAPIPE_SHOULDERS
 
     @property
     def num_points(self) -> int:
@@ -116,13 +158,28 @@ def _swap_side(point: str) -> str:
     return "_".join(swap.get(word, word) for word in point.split("_"))
 
 
+def _swap_openpose_side(point: str) -> str:
+    # BODY_25 names carry the side as a leading L or R before a capital: LShoulder, REye.
+    if len(point) > 1 and point[0] in "LR" and point[1].isupper():
+        return {"L": "R", "R": "L"}[point[0]] + point[1:]
+    return point
+
+
+_HAND_PARTNER = {
+    LEFT_HAND: RIGHT_HAND,
+    RIGHT_HAND: LEFT_HAND,
+    OPENPOSE_LEFT_HAND: OPENPOSE_RIGHT_HAND,
+    OPENPOSE_RIGHT_HAND: OPENPOSE_LEFT_HAND,
+}
+
+
 def _partner(component: str, point: str) -> Point:
-    if component == LEFT_HAND:
-        return RIGHT_HAND, point
-    if component == RIGHT_HAND:
-        return LEFT_HAND, point
+    if component in _HAND_PARTNER:
+        return _HAND_PARTNER[component], point
     if component == FACE:
         return FACE, str(_FACE_PARTNER[int(point)])
+    if component == OPENPOSE_BODY:
+        return component, _swap_openpose_side(point)
     return component, _swap_side(point)
 
 
@@ -133,13 +190,23 @@ def _mirror(points: tuple[Point, ...]) -> tuple[int, ...]:
     return tuple(position.get(_partner(*p), i) for i, p in enumerate(points))
 
 
-def _make(name: str, points: Iterable[Point], optional: Iterable[Point] = ()) -> PointSet:
+def _make(
+    name: str,
+    points: Iterable[Point],
+    optional: Iterable[Point] = (),
+    shoulders: tuple[Point, Point] = MEDIAPIPE_SHOULDERS,
+) -> PointSet:
     points = tuple(points)
-    return PointSet(name, points, frozenset(optional), _mirror(points))
+    return PointSet(name, points, frozenset(optional), _mirror(points), shoulders)
 
 
 def _hands() -> list[Point]:
     return [(hand, p) for hand in (LEFT_HAND, RIGHT_HAND) for p in HAND_POINTS]
+
+
+def _openpose_hands() -> list[Point]:
+    hands = (OPENPOSE_LEFT_HAND, OPENPOSE_RIGHT_HAND)
+    return [(hand, p) for hand in hands for p in OPENPOSE_HAND_POINTS]
 
 
 _FACE = [(FACE, str(i)) for i in FACE_CONTOUR]
@@ -153,6 +220,11 @@ _POINT_SETS = {
         ),
         _make("sign-vq", [(BODY, p) for p in REDUCED_BODY] + _FACE + _hands()),
         _make("dominant-hand", [(RIGHT_HAND, p) for p in HAND_POINTS]),
+        _make(
+            OPENPOSE_PRESET,
+            [(OPENPOSE_BODY, p) for p in OPENPOSE_UPPER_BODY] + _openpose_hands(),
+            shoulders=OPENPOSE_SHOULDERS,
+        ),
     )
 }
 POINT_SET_NAMES = tuple(_POINT_SETS)
@@ -184,8 +256,19 @@ def select_points(header: PoseHeader, point_set: PointSet, name: str = "<clip>")
         raise PoseFileError(
             f"{name}: lacks {len(lacking)} points that preset '{point_set.name}' needs "
             f"(e.g. {examples}{more}); it has components {has or 'none'}"
+            f"{_other_estimator_hint(header, point_set)}"
         )
     return indices.copy()
+
+
+def _other_estimator_hint(header: PoseHeader, point_set: PointSet) -> str:
+    """The fix when the file comes from the other estimator than the preset's."""
+    names = {c.name for c in header.components}
+    if OPENPOSE_BODY in names and point_set.name != OPENPOSE_PRESET:
+        return f"; an OpenPose file: use pose.preset={OPENPOSE_PRESET}"
+    if names & {BODY, FACE, LEFT_HAND, RIGHT_HAND} and point_set.name == OPENPOSE_PRESET:
+        return f"; a MediaPipe file: use pose.preset={' or '.join(MEDIAPIPE_PRESETS)}"
+    return ""
 
 
 def _layout(header: PoseHeader) -> Layout:

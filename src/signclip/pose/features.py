@@ -2,15 +2,17 @@
 
 Steps, for every preset:
 1. The preset's points are gathered by name from the first person; only x, y, z are kept (a 4th
-   coordinate such as AUTSL's visibility is dropped, and confidence is never a feature). A point
-   is missing where its confidence is 0, where a coordinate is not finite, or where the layout
-   lacks an optional point. Missing points are NaN inside the pipeline (see `normalize`) and
-   exactly 0 in the features.
-2. One transform per clip, from the file's shoulders (POSE_LANDMARKS LEFT/RIGHT_SHOULDER, looked
-   up in the file even when the preset does not include them): subtract the mean shoulder
-   midpoint, divide by the mean 3D shoulder width, over the frames with both shoulders, as
-   pose-format's `Pose.normalize` that the paper used. A layout with shoulders that are never
-   detected is refused. A layout without shoulders can only be a hand-only file (dominant-hand):
+   coordinate such as AUTSL's visibility is dropped, and confidence is never a feature; a 2D
+   file such as OpenPose's gets z = 0). A point is missing where its confidence is 0, where a
+   coordinate is not finite, or where the layout lacks an optional point. Missing points are NaN
+   inside the pipeline (see `normalize`) and exactly 0 in the features.
+   `PoseConfig.depth` then keeps z as stored, puts it in pixels or drops it (see `convention`).
+2. One transform per clip, from the file's shoulders (the preset's `shoulders`: POSE_LANDMARKS
+   LEFT/RIGHT_SHOULDER, or BODY_25 LShoulder/RShoulder for openpose-body-hands; looked up in
+   the file even when the preset does not include them): subtract the mean shoulder midpoint,
+   divide by the mean 3D shoulder width, over the frames with both shoulders, as pose-format's
+   `Pose.normalize` that the paper used. A layout with shoulders that are never detected is
+   refused. A layout without shoulders can only be a hand-only file (dominant-hand):
    its own wrist and middle-finger knuckle play the shoulders' part, because such files come in
    arbitrary units (pose-format's hand-normalised samples span 0-229).
 3. Preset specifics. reduced-face (the paper): the 8 leg points are hidden (missing). sign-vq:
@@ -33,7 +35,7 @@ from pose_format import Pose
 
 from signclip.config import PoseConfig
 from signclip.errors import PoseFileError
-from signclip.pose import normalize
+from signclip.pose import convention, normalize
 from signclip.pose.components import (
     BODY,
     HAND_POINTS,
@@ -49,7 +51,6 @@ from signclip.pose.io import read_pose
 from signclip.pose.resample import resample
 
 DIMS = 3
-_SHOULDERS = ((BODY, "LEFT_SHOULDER"), (BODY, "RIGHT_SHOULDER"))
 _WRIST_RELATIVE_PRESETS = frozenset({"sign-vq"})
 _DOMINANT = "dominant-hand"
 _LEFT_HAND = tuple((LEFT_HAND, p) for p in HAND_POINTS)
@@ -70,7 +71,8 @@ class FeatureLayout:
 def feature_layout(cfg: PoseConfig) -> FeatureLayout:
     point_set = get_point_set(cfg.preset)
     k = point_set.num_points
-    return FeatureLayout(point_set, k, DIMS, k * DIMS, point_set.mirror)
+    dims = DIMS - 1 if cfg.depth == "drop" else DIMS
+    return FeatureLayout(point_set, k, dims, k * dims, point_set.mirror)
 
 
 def load_features(path: str | Path, cfg: PoseConfig) -> np.ndarray:
@@ -82,12 +84,13 @@ def extract_features(pose: Pose, cfg: PoseConfig, name: str = "<clip>") -> np.nd
     point_set = get_point_set(cfg.preset)
     k = point_set.num_points
     columns = select_points(pose.header, point_set, name)
-    if pose.header.num_dims() < DIMS:
-        raise PoseFileError(f"{name}: has {pose.header.num_dims()} coordinates per point; 3 needed")
+    if pose.header.num_dims() < 2:
+        raise PoseFileError(f"{name}: has {pose.header.num_dims()} coordinates per point; 2 needed")
     # Extra columns after the set's K: the shoulders, then (dominant-hand) the other hand.
-    extra = _SHOULDERS + (_LEFT_HAND if point_set.name == _DOMINANT else ())
+    extra = point_set.shoulders + (_LEFT_HAND if point_set.name == _DOMINANT else ())
     extra_columns = point_indices(pose.header, extra)
     xyz = _gather(pose, np.concatenate([columns, extra_columns]))
+    xyz = _apply_depth(xyz, pose, cfg, name)
     mirrored = point_set.name == _DOMINANT and _use_left_hand(xyz, k)
     shoulders_in_layout = (extra_columns[:2] >= 0).any()
     if shoulders_in_layout:
@@ -111,12 +114,17 @@ def _gather(pose: Pose, columns: np.ndarray) -> np.ndarray:
     safe = np.where(absent, 0, columns)
     data = np.ma.getdata(pose.body.data)
     frames, _, points, dims = data.shape
+    used = min(dims, DIMS)  # a 2D file has no z: it stays 0
     # Person 0 only. One gather of scalars from [T, N * D] is much faster than one of 3-vectors.
-    flat = (safe[:, None] * dims + np.arange(DIMS)).ravel()
+    flat = (safe[:, None] * dims + np.arange(used)).ravel()
     rows = data[:, 0].reshape(frames, points * dims)
     # `take` returns a C-ordered copy (plain indexing may not), as `mark_missing` needs.
-    xyz = np.take(rows, flat, axis=1).astype(np.float32, copy=False)
-    xyz = xyz.reshape(frames, len(columns), DIMS)
+    taken = np.take(rows, flat, axis=1).astype(np.float32, copy=False)
+    if used == DIMS:
+        xyz = taken.reshape(frames, len(columns), DIMS)
+    else:
+        xyz = np.zeros((frames, len(columns), DIMS), dtype=np.float32)
+        xyz[..., :used] = taken.reshape(frames, len(columns), used)
     confidence = np.asarray(np.ma.getdata(pose.body.confidence))[:, 0]
     missing = ~(confidence[:, safe] > 0) | absent  # a NaN confidence counts as 0
     normalize.mark_missing(xyz, missing)
@@ -166,3 +174,14 @@ def _resample(xyz: np.ndarray, src_fps: float, dst_fps: float, name: str) -> np.
     if src_fps == dst_fps:
         return xyz
     return resample(xyz, src_fps, dst_fps)
+
+
+def _apply_depth(xyz: np.ndarray, pose: Pose, cfg: PoseConfig, name: str) -> np.ndarray:
+    """`PoseConfig.depth` (see `convention`), applied before normalisation, so that a dropped z
+    plays no part in the shoulder width and a scaled one weighs as much as x and y."""
+    if cfg.depth == "drop":
+        return np.ascontiguousarray(xyz[..., : DIMS - 1])
+    scale = convention.depth_scale(pose.header, cfg.depth, name)
+    if scale != 1.0:
+        xyz[..., 2] *= np.float32(scale)
+    return xyz

@@ -24,6 +24,7 @@ from signclip.errors import ConfigError, SignclipError
 from signclip.models.factory import build_model, build_tokenizer
 from signclip.models.io import load_model
 from signclip.text.prompts import language_tags
+from signclip.training.pretrained import load_initial_model
 
 # Settings a resumed run may change: how long it runs and how it reports.
 RESUMABLE_CHANGES = {("train", "epochs"), ("train", "max_steps"), ("train", "progress")}
@@ -65,9 +66,11 @@ class RunFolder:
 
 
 def _check_resumable(old: dict, new: dict, where: Path) -> None:
+    # A key newer than the saved run is absent from its config.yaml: the run used its default.
+    defaults = to_dict(Config())
     for section, values in new.items():
         for key, value in values.items():
-            before = old.get(section, {}).get(key)
+            before = old.get(section, {}).get(key, defaults[section][key])
             if before != value and (section, key) not in RESUMABLE_CHANGES:
                 raise ConfigError(
                     f"cannot resume: {section}.{key} is {value!r} but the run in {where.parent} "
@@ -92,9 +95,12 @@ def report_bad_clips(data: PreparedData, run: RunFolder) -> None:
 def build_run_model(
     cfg: Config, data: PreparedData, train_idx: np.ndarray, run: RunFolder, resume: bool
 ):
-    """A fresh model for the run (or the last checkpoint's when resuming) and its tokenizer."""
+    """A fresh model for the run (the last checkpoint's when resuming, a saved folder's with
+    `train.init_from`) and its tokenizer."""
     if resume:
         return load_model(run.last)
+    if cfg.train.init_from:
+        return load_initial_model(cfg, data)
     tokenizer = build_tokenizer(cfg.model)
     if cfg.model.language_tags == "special":
         tags = sorted({tag for prompt in data.prompts for tag in language_tags(prompt)})

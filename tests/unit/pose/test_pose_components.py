@@ -10,6 +10,7 @@ from signclip.pose.components import (
     FACE_MIDLINE,
     FACE_MIRROR_PAIRS,
     LEFT_HAND,
+    MEDIAPIPE_PRESETS,
     POINT_SET_NAMES,
     REDUCED_BODY,
     RIGHT_HAND,
@@ -112,7 +113,7 @@ def test_face_mirror_matches_real_frontal_faces(shared_data, relative):
 def test_selection_by_name_on_every_real_layout(shared_data, points):
     pose = read_pose(shared_data / LAYOUTS[points])
     header = pose.header
-    for name in POINT_SET_NAMES:
+    for name in MEDIAPIPE_PRESETS:
         point_set = get_point_set(name)
         if points == 21 and name != "dominant-hand":
             with pytest.raises(PoseFileError, match="lacks 157 points"):

@@ -1,0 +1,173 @@
+"""A plain folder of `.pose` files and a table of their texts (CSV with a header, or JSONL).
+
+SOURCE is the table; pose paths in it are relative to the table's folder (or absolute):
+
+    my-dataset/
+      texts.csv
+      poses/house.pose
+      poses/tree.pose
+
+    pose,text,signer,split
+    poses/house.pose,house,anna,train
+    poses/tree.pose,tree,ben,test
+
+    {"pose": "poses/house.pose", "text": "house", "sign_language": "gsg"}      (texts.jsonl)
+
+Columns (JSONL: keys): `pose` and `text` are required; optional ones, and what a missing column
+or an empty value means:
+- `id`: the clip id (default: the pose file's name without `.pose`; two files of one name in
+  different folders then collide and are reported as `duplicate-id`: add an `id` column);
+- `sign_language`: default `--sign-language` (no default: without the column it must be given);
+- `spoken_language`: default `--spoken-language` (default en);
+- `signer`: default unknown;
+- `split`: train, dev (val and validation are read as dev) or test; default: the general split
+  options (by signer when known).
+
+The `.pose` files are used where they are, in the coordinates pose-format wrote (see
+`signclip.pose.convention`); one holding NaN is written, cleaned, to `OUT/poses/<id>.pose`.
+Problems (the row is left out): `malformed-row` (a required value missing, an unreadable JSONL
+line), `duplicate-id`, `missing-pose`, `unreadable-file`, `empty-sequence`; `empty-frames` and
+`nan-only-frames` are reported and the clip kept (see `clip_poses`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from signclip.data.formats.checks import file_safe, first_of_each_id
+from signclip.data.formats.pose_clips import usable_clips
+from signclip.data.formats.report import ImportReport
+from signclip.data.formats.splits import SplitRule, split_rule
+from signclip.data.manifest import ClipRecord
+from signclip.errors import ManifestError
+
+LAYOUT = "pose-folder"
+HELP = "a folder of .pose files and a CSV or JSONL table of their texts (SOURCE: the table)"
+# The general split options apply (see `splits`).
+GENERAL_SPLITS = True
+REQUIRED = ("pose", "text")
+SPLIT_NAMES = {"train": "train", "dev": "dev", "val": "dev", "validation": "dev", "test": "test"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sign-language", help="sign language of rows without one (required without the column)"
+    )
+    parser.add_argument(
+        "--spoken-language", default="en", help="text language of rows without one (default en)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=0, help="processes checking pose files (0: all cores)"
+    )
+
+
+def import_dataset(
+    source: Path, out: Path, args: argparse.Namespace, report: ImportReport
+) -> list[ClipRecord]:
+    rule = split_rule(args)
+    records, unsplit = [], set()
+    for line, row in _rows(source, report, args.sign_language):
+        record = _record(row, source.parent, args, f"{source.name} line {line}", report)
+        if record is None:
+            continue
+        if not record.split:
+            unsplit.add(record.clip_id)
+        records.append(record)
+    records = first_of_each_id(records, report)
+    usable = usable_clips(records, out, report, args.workers, not args.no_progress)
+    return [_with_split(r, rule) if r.clip_id in unsplit else r for r in usable]
+
+
+def _with_split(record: ClipRecord, rule: SplitRule) -> ClipRecord:
+    return replace(record, split=rule(record))
+
+
+def _rows(
+    table: Path, report: ImportReport, sign_language: str | None
+) -> Iterator[tuple[int, dict]]:
+    suffix = table.suffix.lower()
+    if suffix not in (".csv", ".jsonl"):
+        raise ManifestError(f"{table}: expected a .csv or .jsonl table of pose files and texts")
+    try:
+        f = table.open(encoding="utf-8-sig", newline="")
+    except FileNotFoundError:
+        raise ManifestError(f"{table}: no such file") from None
+    except OSError as exc:
+        raise ManifestError(f"{table}: cannot be read ({exc.strerror})") from None
+    with f:
+        if suffix == ".csv":
+            yield from _csv_rows(f, table, sign_language)
+        else:
+            yield from _jsonl_rows(f, table, report)
+
+
+def _csv_rows(f, table: Path, sign_language: str | None) -> Iterator[tuple[int, dict]]:
+    reader = csv.DictReader(f)
+    columns = reader.fieldnames or []
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise ManifestError(f"{table} line 1: missing column {missing[0]!r}")
+    if "sign_language" not in columns and not sign_language:
+        raise ManifestError(f"{table}: no sign_language column; give --sign-language")
+    for row in reader:
+        yield reader.line_num, row
+
+
+def _jsonl_rows(f, table: Path, report: ImportReport) -> Iterator[tuple[int, dict]]:
+    for line_no, line in enumerate(f, start=1):
+        if not line.strip():
+            continue
+        where = f"{table.name} line {line_no}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            report.add("malformed-row", where, f"not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(row, dict):
+            report.add("malformed-row", where, f"a JSON {type(row).__name__}, not an object")
+            continue
+        yield line_no, row
+
+
+def _record(
+    row: dict, folder: Path, args: argparse.Namespace, where: str, report: ImportReport
+) -> ClipRecord | None:
+    values = {key: _text(row.get(key)) for key in row if key is not None}
+    defaults = {"sign_language": args.sign_language, "spoken_language": args.spoken_language}
+    for key, default in defaults.items():
+        values[key] = values.get(key) or (default or "")
+    for key in (*REQUIRED, "sign_language", "spoken_language"):
+        if not values.get(key):
+            report.add("malformed-row", where, f"no {key!r}")
+            return None
+    split = values.get("split", "")
+    if split and split.lower() not in SPLIT_NAMES:
+        report.add("malformed-row", where, f"split {split!r} is not one of train, dev, test")
+        return None
+    path = Path(os.path.abspath(folder / Path(values["pose"]).expanduser()))
+    clip_id = values.get("id") or path.stem
+    if not file_safe(clip_id):
+        report.add("malformed-row", where, f"id {clip_id!r} cannot name a file")
+        return None
+    return ClipRecord(
+        clip_id=clip_id,
+        pose_path=path,
+        text=values["text"],
+        spoken_language=values["spoken_language"],
+        sign_language=values["sign_language"],
+        split=SPLIT_NAMES.get(split.lower(), ""),  # "" until the split rule decides
+        signer=values.get("signer") or None,
+    )
+
+
+def _text(value) -> str:
+    # JSONL may carry numbers (an id of 17); anything nested is left for the check of its key.
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return ""
+    return str(value).strip()

@@ -1,0 +1,268 @@
+"""Isolated-sign recognition on frozen embeddings: zero-shot, few-shot, k-NN and linear probe.
+
+The classes are the distinct texts (glosses) of the test split. Each split is embedded once from
+the feature cache, then every method scores each test clip against every class and is measured
+the same way (`recognition_metrics`).
+
+- zero-shot: a class is the embedding of its prompt (the mean over several templates). A clip is
+  compared with prompts in its own languages: the languages of a clip are known, its gloss is
+  what is predicted.
+- few-shot (prototype) and k-NN: k support clips per class from the train split (`fewshot.py`).
+- probe: logistic regression on the train split's clips of the test classes (`probe.py`).
+
+Train clips of glosses that are not test classes take no part. A test class with no train clip
+cannot be predicted by the few-shot, k-NN and probe methods: its clips count as misses (the
+result lists such classes), while zero-shot still scores it from its prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+from signclip.data.manifest import ClipRecord
+from signclip.data.prepared import PreparedData
+from signclip.errors import ConfigError, ManifestError
+from signclip.evaluation.fewshot import draw_support, knn_neighbours, knn_scores, prototype_scores
+from signclip.evaluation.probe import fit_linear_probe
+from signclip.evaluation.recognition_metrics import classification_metrics
+from signclip.inference import SignCLIPEncoder
+from signclip.text.prompts import make_prompt
+
+METHODS = ("zero-shot", "few-shot", "knn", "probe")
+DEFAULT_TEMPLATE = "<{spoken_language}> <{sign_language}> {gloss}"
+DEFAULT_SHOTS = (1, 5, 10, 100)
+# The paper's few-shot seed.
+DEFAULT_SEED = 42
+EMBED_CHUNK = 512
+
+
+@dataclass(frozen=True)
+class RecognitionOptions:
+    train_split: str = "train"
+    test_split: str = "test"
+    templates: tuple[str, ...] = (DEFAULT_TEMPLATE,)
+    shots: tuple[int, ...] = DEFAULT_SHOTS
+    seed: int = DEFAULT_SEED
+    methods: tuple[str, ...] = METHODS
+    # Inverse L2 strength of the probe (the paper's C = 1). Unit-length embeddings (cosine
+    # models) need large weights to separate classes, so they may want a larger C.
+    probe_c: float = 1.0
+    # Refuse (rather than warn) when a signer appears in both splits.
+    strict: bool = False
+    progress: bool = True
+
+
+def fill_template(template: str, gloss: str, spoken_language: str, sign_language: str) -> str:
+    """A prompt for `gloss`; in templates {gloss} and {text} both name the gloss."""
+    return make_prompt(template.replace("{gloss}", "{text}"), gloss, spoken_language, sign_language)
+
+
+def signer_overlap(train: Sequence[ClipRecord], test: Sequence[ClipRecord]) -> dict:
+    """Signers named in both splits and how many clips of each split they signed."""
+    train_signers = {r.signer for r in train if r.signer}
+    shared = sorted(train_signers & {r.signer for r in test if r.signer})
+    named = set(shared)
+    return {
+        "signers_named": any(r.signer for r in (*train, *test)),
+        "shared_signers": shared,
+        "overlapping_test_clips": sum(r.signer in named for r in test),
+        "overlapping_train_clips": sum(r.signer in named for r in train),
+    }
+
+
+def check_signers(overlap: dict, train_split: str, test_split: str, strict: bool) -> str | None:
+    """A warning when the splits share signers (an error with `strict`); None when they do not."""
+    if not overlap["shared_signers"]:
+        return None
+    shown = ", ".join(overlap["shared_signers"][:5])
+    more = (
+        f" and {len(overlap['shared_signers']) - 5} more"
+        if len(overlap["shared_signers"]) > 5
+        else ""
+    )
+    message = (
+        f"the splits {train_split!r} and {test_split!r} are not signer-independent: "
+        f"{len(overlap['shared_signers'])} signer(s) ({shown}{more}) signed "
+        f"{overlap['overlapping_test_clips']} test and {overlap['overlapping_train_clips']} train "
+        "clips"
+    )
+    if strict:
+        raise ManifestError(message + " (--strict)")
+    return message
+
+
+def class_labels(records: Sequence[ClipRecord], classes: list[str]) -> np.ndarray:
+    """Class index of each record's text; -1 for texts that are not classes."""
+    position = {name: c for c, name in enumerate(classes)}
+    return np.array([position.get(r.text, -1) for r in records], np.int64)
+
+
+def embed_rows(
+    encoder: SignCLIPEncoder, data: PreparedData, rows: np.ndarray, what: str, progress: bool
+) -> np.ndarray:
+    chunks = [rows[i : i + EMBED_CHUNK] for i in range(0, len(rows), EMBED_CHUNK)]
+    out = [
+        encoder.embed_features([data.cache.get(i) for i in chunk])
+        for chunk in tqdm(chunks, desc=f"embedding {what}", disable=not progress, leave=False)
+    ]
+    if not out:
+        return np.zeros((0, encoder.model.embedding_size), np.float32)
+    return np.concatenate(out)
+
+
+def class_text_embeddings(
+    encoder: SignCLIPEncoder, record: ClipRecord, classes: list[str], templates: Sequence[str]
+) -> np.ndarray:
+    """[C, E]: each class's prompt embedding in `record`'s languages, averaged over templates
+    (and normalised again when the model compares unit vectors)."""
+    per_template = [
+        encoder.embed_texts(
+            [
+                fill_template(t, gloss, record.spoken_language, record.sign_language)
+                for gloss in classes
+            ]
+        )
+        for t in templates
+    ]
+    mean = np.mean(per_template, axis=0)
+    if encoder.model.model_config.normalize:
+        mean = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+    return mean
+
+
+def zero_shot_scores(
+    encoder: SignCLIPEncoder,
+    pose_emb: np.ndarray,
+    records: Sequence[ClipRecord],
+    classes: list[str],
+    templates: Sequence[str],
+) -> np.ndarray:
+    """Scores [Q, C] of each clip against the class prompts in the clip's own languages."""
+    scores = np.zeros((len(records), len(classes)))
+    groups: dict[tuple[str, str], list[int]] = {}
+    for row, r in enumerate(records):
+        groups.setdefault((r.spoken_language, r.sign_language), []).append(row)
+    for rows in groups.values():
+        text_emb = class_text_embeddings(encoder, records[rows[0]], classes, templates)
+        scores[rows] = encoder.similarity(pose_emb[rows], text_emb)
+    return scores
+
+
+def _split(data: PreparedData, name: str, manifest: str, required: bool) -> np.ndarray:
+    rows = data.split_indices(name)
+    if required and len(rows) == 0:
+        splits = sorted({r.split for r in data.records})
+        raise ManifestError(f"{manifest}: no usable clips in split {name!r} (splits: {splits})")
+    return rows
+
+
+def check_options(options: RecognitionOptions) -> None:
+    unknown = [m for m in options.methods if m not in METHODS]
+    if unknown:
+        raise ConfigError(f"recognition method {unknown[0]!r}: expected one of {list(METHODS)}")
+    if any(k < 1 for k in options.shots):
+        raise ConfigError(f"shots {list(options.shots)}: every k must be at least 1")
+    if not options.probe_c > 0:
+        raise ConfigError(f"probe C {options.probe_c}: must be positive")
+    if not options.templates:
+        raise ConfigError("recognition needs at least one prompt template")
+    # A bad placeholder fails now, not after the embedding.
+    for template in options.templates:
+        fill_template(template, "x", "en", "ase")
+
+
+def recognize(
+    encoder: SignCLIPEncoder, data: PreparedData, options: RecognitionOptions, manifest: str
+) -> dict:
+    """Run the chosen methods; the result maps each method to its metrics, plus the setup."""
+    check_options(options)
+    test_rows = _split(data, options.test_split, manifest, required=True)
+    test_records = [data.records[i] for i in test_rows]
+    classes = list(dict.fromkeys(r.text for r in test_records))
+    target = class_labels(test_records, classes)
+    needs_train = any(m != "zero-shot" for m in options.methods)
+    train_rows = _split(data, options.train_split, manifest, required=needs_train)
+    train_records = [data.records[i] for i in train_rows]
+    overlap = signer_overlap(train_records, test_records)
+    warning = check_signers(overlap, options.train_split, options.test_split, options.strict)
+    train_all = class_labels(train_records, classes)
+    # Only train clips of test classes are ever used.
+    train_rows, train_labels = train_rows[train_all >= 0], train_all[train_all >= 0]
+    if needs_train and len(train_rows) == 0:
+        raise ManifestError(
+            f"{manifest}: split {options.train_split!r} has no clip of any {options.test_split!r} "
+            "class, which few-shot, k-NN and the probe need"
+        )
+
+    test_emb = embed_rows(encoder, data, test_rows, options.test_split, options.progress)
+    train_emb = (
+        embed_rows(encoder, data, train_rows, options.train_split, options.progress)
+        if needs_train
+        else None
+    )
+    results: dict[str, dict] = {}
+    if "zero-shot" in options.methods:
+        scores = zero_shot_scores(encoder, test_emb, test_records, classes, options.templates)
+        results["zero-shot"] = {
+            **classification_metrics(scores, target, classes),
+            "templates": list(options.templates),
+        }
+    if "few-shot" in options.methods or "knn" in options.methods:
+        results.update(_few_shot(options, train_emb, train_labels, test_emb, target, classes))
+    if "probe" in options.methods:
+        results["probe"] = _probe(train_emb, train_labels, test_emb, target, classes, options)
+    unsupported = sorted(set(classes) - {classes[c] for c in train_labels})
+    return {
+        "test_split": options.test_split,
+        "train_split": options.train_split,
+        "classes": len(classes),
+        "test_clips": len(test_rows),
+        "train_clips_of_test_classes": len(train_rows),
+        "classes_without_train_clips": unsupported,
+        "signers": overlap,
+        "warnings": [warning] if warning else [],
+        "seed": options.seed,
+        "methods": results,
+    }
+
+
+def _few_shot(options, train_emb, train_labels, test_emb, target, classes) -> dict[str, dict]:
+    results = {}
+    for k in options.shots:
+        support = draw_support(train_labels, len(classes), k, options.seed)
+        emb = train_emb[support.rows]
+        about = {
+            "shots": k,
+            "support_size": len(support.rows),
+            # Classes that had fewer than k train clips and used all they had (0 = none at all).
+            "classes_short_of_shots": {classes[c]: n for c, n in support.short_classes.items()},
+        }
+        if "few-shot" in options.methods:
+            scores = prototype_scores(test_emb, emb, support.labels, len(classes))
+            results[f"few-shot k={k}"] = {
+                **classification_metrics(scores, target, classes),
+                **about,
+            }
+        if "knn" in options.methods:
+            scores = knn_scores(test_emb, emb, support.labels, len(classes))
+            results[f"knn k={k}"] = {
+                **classification_metrics(scores, target, classes),
+                **about,
+                "n_neighbors": knn_neighbours(len(support.rows)),
+            }
+    return results
+
+
+def _probe(train_emb, train_labels, test_emb, target, classes, options) -> dict:
+    probe = fit_linear_probe(train_emb, train_labels, len(classes), c=options.probe_c)
+    return {
+        **classification_metrics(probe.scores(test_emb), target, classes),
+        "train_clips": len(train_labels),
+        "c": options.probe_c,
+        "iterations": probe.iterations,
+        "objective": probe.loss,
+    }

@@ -1,0 +1,118 @@
+"""Search of an index by a word or a pose, with the model's prompts filled in for the user.
+
+A plain word becomes the prompt of each (spoken, sign) language pair of the index
+(`<en> <ase> house`), and each prompt searches only the clips of its own pair; the lists are merged
+by score, as `signclip.index.query.search_text` does. Text that opens with its own language tags
+is used as written. A pose query finds clips and also the closest texts of the index (its distinct
+prompts, embedded once, on the first pose query).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from signclip.index.query import DEFAULT_TEMPLATE, language_pairs
+from signclip.index.store import Hit, SignIndex
+from signclip.serve.batcher import MicroBatcher
+from signclip.serve.errors import RequestError
+from signclip.text.prompts import language_tags, make_prompt
+
+
+@dataclass(frozen=True)
+class TextHit:
+    rank: int
+    score: float
+    text: str
+    prompt: str
+    sign_language: str
+    spoken_language: str
+
+
+class SearchService:
+    def __init__(self, index: SignIndex, batcher: MicroBatcher, template: str | None = None):
+        self.index = index
+        self.batcher = batcher
+        self.template = template or DEFAULT_TEMPLATE
+        self.sign_languages = index.sign_languages
+        entries = {(r.text, r.spoken_language, r.sign_language) for r in index.records}
+        self.text_entries = sorted(entries)
+        self.prompts = [make_prompt(self.template, *entry) for entry in self.text_entries]
+        self._prompt_emb: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def check_language(self, sign_language: str | None) -> None:
+        if sign_language is not None and sign_language not in self.sign_languages:
+            known = ", ".join(self.sign_languages) or "none"
+            raise RequestError(
+                f"sign_language {sign_language!r}: the index holds no such language "
+                f"(it holds: {known})"
+            )
+
+    def query_prompts(
+        self, text: str, sign_language: str | None, spoken_language: str | None
+    ) -> list[tuple[str, str | None, str | None]]:
+        """(prompt, sign language, spoken language) of each query to run, the languages being
+        the filters its results must pass."""
+        if language_tags(text):
+            return [(text, sign_language, spoken_language)]
+        pairs = language_pairs(self.index, sign_language, spoken_language)
+        return [
+            (make_prompt(self.template, text, spoken, sign), sign, spoken) for spoken, sign in pairs
+        ]
+
+    def by_text(
+        self, text: str, k: int, sign_language: str | None, spoken_language: str | None = None
+    ) -> tuple[list[str], list[Hit]]:
+        self.check_language(sign_language)
+        queries = self.query_prompts(text, sign_language, spoken_language)
+        if not queries:  # no clip has these languages
+            return [], []
+        embeddings = self.batcher.run("text", [prompt for prompt, _, _ in queries])
+        merged: list[Hit] = []
+        for (_, sign, spoken), emb in zip(queries, embeddings, strict=True):
+            merged += self.index.search(emb, k=k, sign_language=sign, spoken_language=spoken)[0]
+        # Stable: equal scores keep the order of the language pairs.
+        merged.sort(key=lambda hit: -hit.score)
+        return [q[0] for q in queries], [
+            replace(hit, rank=rank) for rank, hit in enumerate(merged[:k], start=1)
+        ]
+
+    def by_pose(
+        self, features: np.ndarray, k: int, sign_language: str | None
+    ) -> tuple[list[Hit], list[TextHit]]:
+        self.check_language(sign_language)
+        emb = self.batcher.run("pose", [features])
+        clips = self.index.search(emb, k=k, sign_language=sign_language)[0]
+        return clips, self.closest_texts(np.asarray(emb), k, sign_language)
+
+    def closest_texts(
+        self, pose_emb: np.ndarray, k: int, sign_language: str | None
+    ) -> list[TextHit]:
+        if not self.prompts:
+            return []
+        scores = (self._prompt_embeddings() @ pose_emb.reshape(-1)).astype(np.float64)
+        rows = np.arange(len(self.prompts))
+        if sign_language is not None:
+            rows = rows[[e[2] == sign_language for e in self.text_entries]]
+        # Stable sort: equal scores keep the entries' alphabetical order.
+        best = rows[np.argsort(-scores[rows], kind="stable")[:k]]
+        return [
+            TextHit(rank, float(scores[row]), *self._entry(row)) for rank, row in enumerate(best, 1)
+        ]
+
+    def _entry(self, row: int) -> tuple[str, str, str, str]:
+        text, spoken, sign = self.text_entries[row]
+        return text, self.prompts[row], sign, spoken
+
+    def _prompt_embeddings(self) -> np.ndarray:
+        with self._lock:
+            if self._prompt_emb is None:
+                chunks = [
+                    np.asarray(self.batcher.run("text", self.prompts[i : i + 256]))
+                    for i in range(0, len(self.prompts), 256)
+                ]
+                self._prompt_emb = np.concatenate(chunks).astype(np.float32)
+            return self._prompt_emb
