@@ -1,5 +1,6 @@
 """The whole system on a fresh machine in minutes: generate a dictionary, train, evaluate on
-held-out signers, search, and write a report."""
+held-out signers, search, index the dictionary for `signclip search` and `signclip serve`, and
+write a report."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from signclip.config import load_config
 from signclip.data.prepared import PreparedData, prepare_data, require_split
 from signclip.evaluation.evaluate import evaluate_clips
 from signclip.evaluation.retrieval import format_table
+from signclip.index.build import build_index
+from signclip.index.identity import model_identity
 from signclip.inference import SignCLIPEncoder
 from signclip.synth.dataset import SynthSpec
 from signclip.synth.generate import generate_dataset
@@ -42,10 +45,22 @@ class Search:
 class DemoResult:
     manifest: Path
     model: Path
+    index: Path
     metrics: dict
     text_searches: list[Search]
     pose_searches: list[Search]
     seconds: dict[str, float]
+    example_word: str  # a concept of the dictionary, for the commands the demo suggests
+    example_language: str
+
+    def try_commands(self) -> list[str]:
+        """Commands that search the demo's dictionary, on the command line and in a browser."""
+        return [
+            f"signclip search --index {self.index} --text {self.example_word} "
+            f"--sign-language {self.example_language}",
+            f"signclip serve --model {self.model} --index {self.index} --port 8000"
+            "   # then open http://127.0.0.1:8000",
+        ]
 
 
 def run_demo(settings: DemoSettings) -> DemoResult:
@@ -85,8 +100,33 @@ def run_demo(settings: DemoSettings) -> DemoResult:
     metrics = evaluate_clips(encoder, data, test)
     text_searches, pose_searches = example_searches(encoder, data, test)
     seconds["evaluate"] = time.perf_counter() - mark
+
+    # The whole dictionary, every signer, becomes the index people search after the demo.
+    mark = time.perf_counter()
+    index = settings.out / "index"
+    build_index(
+        encoder,
+        data.records,
+        index,
+        progress=False,
+        identity=model_identity(run.model),
+        cache_dir=settings.out / "cache",
+        workers=settings.workers,
+    )
+    seconds["index"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - started
-    return DemoResult(generated.manifest, run.model, metrics, text_searches, pose_searches, seconds)
+    example = data.records[int(test[0])]
+    return DemoResult(
+        generated.manifest,
+        run.model,
+        index,
+        metrics,
+        text_searches,
+        pose_searches,
+        seconds,
+        example_word=example.text,
+        example_language=example.sign_language,
+    )
 
 
 def example_searches(
@@ -144,3 +184,4 @@ def print_result(result: DemoResult) -> None:
             for found, score, correct in search.results:
                 print(f"    {'✓' if correct else ' '} {score:6.3f}  {found}")
     print(f"\nmodel: {result.model}")
+    print(f"index (every clip of the dictionary): {result.index}")

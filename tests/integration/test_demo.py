@@ -1,3 +1,5 @@
+import shlex
+
 from signclip.cli.main import main
 
 
@@ -21,6 +23,16 @@ def test_small_demo_writes_report_and_reruns_in_its_own_folder(capsys, tmp_path)
     for name in ("report.md", "loss.png", "recall.png", "sign.png"):
         assert (out / "report" / name).is_file()
     assert (out / "run" / "checkpoints" / "last" / "model.safetensors").is_file()
+    assert "## Try it" in (out / "report" / "report.md").read_text()
+
+    # The search the demo suggests runs on the index it built and finds the word's signs.
+    suggested = [line.strip() for line in printed.splitlines() if "signclip search" in line]
+    assert len(suggested) == 1
+    search = shlex.split(suggested[0])[1:]
+    word = search[search.index("--text") + 1]
+    assert main(search) == 0
+    assert word in capsys.readouterr().out
+
     assert main(argv) == 0  # an earlier demo's folder is emptied and reused
 
 

@@ -66,4 +66,7 @@ def run(args: argparse.Namespace) -> int:
     report = write_report(result, out / "report")
     print(f"report: {report}")
     print(f"time: {result.seconds['total']:.0f} s")
+    print("\ntry it:")
+    for command in result.try_commands():
+        print(f"  {command}")
     return 0

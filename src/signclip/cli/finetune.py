@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 
+from signclip.cli.overrides import add_overrides
+
 HELP = "fine-tune a saved model on a downstream manifest, then report zero-shot recognition"
 
 # Config sections a fine-tuning run takes from the model folder, never from overrides.
@@ -18,14 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", default="finetune", help="recipe: a YAML file or preset (default: finetune)"
     )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a recipe setting, e.g. --set train.out_dir=runs/ft --set train.epochs=5",
-    )
+    add_overrides(parser, "--set train.out_dir=runs/ft --set train.epochs=5")
     parser.add_argument(
         "--test-split", default="test", help="split whose glosses are recognised after training"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from signclip.cli.overrides import add_overrides
 from signclip.config import load_config, preset_names
 
 HELP = "train a model (a YAML config or a bundled preset, with --set overrides)"
@@ -14,14 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", required=True, help=f"YAML file or preset: {', '.join(preset_names())}"
     )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a setting, e.g. --set train.lr=5e-5 --set data.manifest=clips.csv",
-    )
+    add_overrides(parser, "--set train.lr=5e-5 --set data.manifest=clips.csv")
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in train.out_dir where it stopped"
     )

@@ -54,8 +54,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from signclip.data.formats.clip_poses import ClipJob, import_pose_clips
+from signclip.data.formats.clip_poses import ClipJob, import_pose_clips, usable_records
 from signclip.data.formats.report import ImportReport
+from signclip.data.formats.tables import open_table
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ConfigError, ManifestError
 
@@ -113,19 +114,8 @@ def import_dataset(
         for row in rows
     ]
     paths = import_pose_clips(jobs, report, args.workers, progress, desc="asl-citizen")
-    return [
-        ClipRecord(
-            clip_id=row.clip_id,
-            pose_path=path.absolute(),
-            text=row.text,
-            spoken_language="en",
-            sign_language="ase",
-            split=row.split,
-            signer=row.signer,
-        )
-        for row, path in zip(rows, paths, strict=True)
-        if path is not None
-    ]
+    labels = ((row.clip_id, row.text, row.split, row.signer) for row in rows)
+    return usable_records(labels, paths, "en", "ase")
 
 
 def dataset_root(source: Path) -> Path:
@@ -190,11 +180,7 @@ def _row(fields, split: str, raw: bool, where: str, report: ImportReport) -> Row
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str | None] | str]]:
     """(line, fields) per row, or (line, why) for a row the csv module cannot parse."""
-    try:
-        f = path.open(encoding="utf-8-sig", newline="")  # spreadsheets add a byte-order mark
-    except OSError as exc:
-        raise ManifestError(f"ASL Citizen {path}: cannot be read ({exc.strerror})") from None
-    with f:
+    with open_table(path, "ASL Citizen") as f:
         reader = csv.DictReader(f)
         try:
             columns = [c.strip() for c in reader.fieldnames or []]

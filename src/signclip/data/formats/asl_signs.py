@@ -59,6 +59,7 @@ from tqdm import tqdm
 from signclip.data.formats.checks import file_safe, first_of_each_id, frames_usable
 from signclip.data.formats.report import ImportReport, Problem
 from signclip.data.formats.splits import assign_splits, split_rule
+from signclip.data.formats.tables import open_table
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ConfigError, ManifestError, PoseFileError, SignclipError
 from signclip.parallel import ordered_map
@@ -275,13 +276,7 @@ def _labels(path: Path) -> frozenset[str] | None:
 
 
 def _rows(index: Path):
-    try:
-        f = index.open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise ManifestError(f"{index}: no such file (expected the competition's {INDEX})") from None
-    except OSError as exc:
-        raise ManifestError(f"{index}: cannot be read ({exc.strerror})") from None
-    with f:
+    with open_table(index, f"the competition's {INDEX}") as f:
         reader = csv.DictReader(f)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
         if missing:

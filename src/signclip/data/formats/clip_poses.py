@@ -15,7 +15,7 @@ project's coordinates (pixels of the frame); this module only makes sure each cl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from signclip.data.formats.checks import frames_usable
 from signclip.data.formats.report import ImportReport, Problem
+from signclip.data.manifest import ClipRecord
 from signclip.errors import PoseFileError
 from signclip.parallel import ordered_map
 from signclip.pose.convention import empty_frames, write_pose_atomically
@@ -58,6 +59,21 @@ def import_pose_clips(
             report.problems.extend(problems)
             paths.append(path)
     return paths
+
+
+def usable_records(
+    labels: Iterable[tuple[str, str, str, str | None]],
+    paths: Sequence[Path | None],
+    spoken_language: str,
+    sign_language: str,
+) -> list[ClipRecord]:
+    """Records of the clips whose pose file is usable. `labels` holds (clip id, text, split,
+    signer) in the order of `paths`, where None marks a clip `import_pose_clips` reported."""
+    return [
+        ClipRecord(clip_id, path.absolute(), text, spoken_language, sign_language, split, signer)
+        for (clip_id, text, split, signer), path in zip(labels, paths, strict=True)
+        if path is not None
+    ]
 
 
 def _run(job: ClipJob) -> tuple[Path | None, list[Problem]]:

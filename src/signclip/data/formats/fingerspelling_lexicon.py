@@ -33,6 +33,7 @@ from signclip.data.formats.checks import first_of_each_id
 from signclip.data.formats.pose_clips import usable_clips
 from signclip.data.formats.report import ImportReport
 from signclip.data.formats.splits import assign_splits, split_rule
+from signclip.data.formats.tables import open_table
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ManifestError
 
@@ -66,13 +67,7 @@ def import_dataset(
 
 
 def _rows(index_csv: Path):
-    try:
-        f = index_csv.open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise ManifestError(f"{index_csv}: no such file") from None
-    except OSError as exc:
-        raise ManifestError(f"{index_csv}: cannot be read ({exc.strerror})") from None
-    with f:
+    with open_table(index_csv) as f:
         reader = csv.DictReader(f)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
         if missing:

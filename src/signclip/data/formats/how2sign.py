@@ -66,6 +66,7 @@ from signclip.data.formats.openpose_json import (
     load_openpose_folder,
 )
 from signclip.data.formats.report import ImportReport, Problem
+from signclip.data.formats.tables import open_table
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ConfigError, ManifestError
 from signclip.parallel import ordered_map
@@ -266,15 +267,7 @@ def _split_word(csv_path: Path) -> str:
 
 
 def _tsv_rows(csv_path: Path) -> Iterator[tuple[int, dict]]:
-    try:
-        f = csv_path.open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise ManifestError(f"How2Sign sentences {csv_path}: no such file") from None
-    except OSError as exc:
-        raise ManifestError(
-            f"How2Sign sentences {csv_path}: cannot be read ({exc.strerror})"
-        ) from None
-    with f:
+    with open_table(csv_path, "How2Sign sentences") as f:
         reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         try:
             columns = reader.fieldnames or []

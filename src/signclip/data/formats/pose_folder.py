@@ -44,6 +44,7 @@ from signclip.data.formats.checks import file_safe, first_of_each_id
 from signclip.data.formats.pose_clips import usable_clips
 from signclip.data.formats.report import ImportReport
 from signclip.data.formats.splits import SplitRule, split_rule
+from signclip.data.formats.tables import open_table
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ManifestError
 
@@ -94,13 +95,7 @@ def _rows(
     suffix = table.suffix.lower()
     if suffix not in (".csv", ".jsonl"):
         raise ManifestError(f"{table}: expected a .csv or .jsonl table of pose files and texts")
-    try:
-        f = table.open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise ManifestError(f"{table}: no such file") from None
-    except OSError as exc:
-        raise ManifestError(f"{table}: cannot be read ({exc.strerror})") from None
-    with f:
+    with open_table(table) as f:
         if suffix == ".csv":
             yield from _csv_rows(f, table, sign_language)
         else:

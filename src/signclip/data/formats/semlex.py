@@ -49,8 +49,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from signclip.data.formats.clip_poses import ClipJob, import_pose_clips
+from signclip.data.formats.clip_poses import ClipJob, import_pose_clips, usable_records
 from signclip.data.formats.report import ImportReport
+from signclip.data.formats.tables import open_table
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ManifestError
 
@@ -100,19 +101,8 @@ def import_dataset(
     ]
     progress = not getattr(args, "no_progress", False)
     paths = import_pose_clips(jobs, report, args.workers, progress, desc="semlex")
-    return [
-        ClipRecord(
-            clip_id=row.video_id,
-            pose_path=path.absolute(),
-            text=row.text,
-            spoken_language="en",
-            sign_language="ase",
-            split=row.split,
-            signer=row.signer,
-        )
-        for row, path in zip(rows, paths, strict=True)
-        if path is not None
-    ]
+    labels = ((row.video_id, row.text, row.split, row.signer) for row in rows)
+    return usable_records(labels, paths, "en", "ase")
 
 
 def clean_label(label: str) -> str:
@@ -160,15 +150,7 @@ def read_metadata(metadata: Path, report: ImportReport, raw_labels: bool = False
 
 def _csv_rows(metadata: Path) -> Iterator[tuple[int, dict | str]]:
     """(line, fields) per row, or (line, why) for a row the CSV reader cannot parse."""
-    try:
-        f = metadata.open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise ManifestError(f"Sem-Lex metadata {metadata}: no such file") from None
-    except OSError as exc:
-        raise ManifestError(
-            f"Sem-Lex metadata {metadata}: cannot be read ({exc.strerror})"
-        ) from None
-    with f:
+    with open_table(metadata, "Sem-Lex metadata") as f:
         reader = csv.DictReader(f)
         try:
             columns = reader.fieldnames or []

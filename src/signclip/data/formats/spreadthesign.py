@@ -49,6 +49,7 @@ from pathlib import Path
 from signclip.data.formats.pose_clips import usable_clips
 from signclip.data.formats.report import ImportReport
 from signclip.data.formats.splits import split_rule
+from signclip.data.formats.tables import open_table
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ManifestError
 
@@ -121,12 +122,8 @@ def _rows(
     table: Path, poses: Path, languages: frozenset[str] | None, report: ImportReport
 ) -> tuple[list[tuple[int, ClipRecord]], int]:
     """(row number, record with split "") of each kept row, and the number of data rows."""
-    try:
-        f = table.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise ManifestError(f"{table}: cannot be read ({exc.strerror})") from None
     kept, total = [], 0
-    with f:
+    with open_table(table) as f:
         reader = csv.DictReader(f)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
         if missing:

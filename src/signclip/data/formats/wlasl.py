@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from signclip.data.formats.clip_poses import ClipJob, import_pose_clips
+from signclip.data.formats.clip_poses import ClipJob, import_pose_clips, usable_records
 from signclip.data.formats.report import ImportReport
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ManifestError
@@ -111,19 +111,8 @@ def import_dataset(
         jobs.append(ClipJob(Path(args.poses) / f"{stem}.pose", target, inst.video_id, first, stop))
     progress = not getattr(args, "no_progress", False)
     paths = import_pose_clips(jobs, report, args.workers, progress, desc="wlasl")
-    return [
-        ClipRecord(
-            clip_id=inst.video_id,
-            pose_path=path.absolute(),
-            text=inst.gloss,
-            spoken_language="en",
-            sign_language="ase",
-            split=inst.split,
-            signer=inst.signer,
-        )
-        for inst, path in zip(instances, paths, strict=True)
-        if path is not None
-    ]
+    labels = ((inst.video_id, inst.gloss, inst.split, inst.signer) for inst in instances)
+    return usable_records(labels, paths, "en", "ase")
 
 
 def read_index(index: Path, report: ImportReport) -> list[Instance]:
