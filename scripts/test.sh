@@ -5,7 +5,12 @@ cd "$(dirname "$0")/.."
 . scripts/install.sh
 # The web page test drives Debian's chromium through Playwright (Playwright's own browser download
 # is not reachable from every machine).
-command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+if ! command -v chromium >/dev/null; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
 ruff check src tests benchmarks scripts
 ruff format --check src tests benchmarks scripts
 python -m pytest -q
