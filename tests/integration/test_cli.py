@@ -3,15 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from signclip.cli.main import main
+from tests.integration.cli import run_cli
 
 from .conftest import tiny_overrides
-
-
-def run_cli(capsys, *argv):
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.parametrize(

@@ -5,14 +5,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from signclip.cli.main import main
 from signclip.errors import SignclipError
-
-
-def run_cli(capsys, *argv):
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from tests.integration.cli import run_cli
 
 
 def downstream_manifest(source, target, test_split="test"):

@@ -9,12 +9,7 @@ from signclip.cli.main import main
 from signclip.index import SignIndex
 from signclip.inference import SignCLIPEncoder
 from signclip.testing import fake_holistic_pose
-
-
-def run_cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from tests.integration.cli import run_cli
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,15 @@ import pytest
 from signclip.cli.main import main
 from signclip.data.manifest import read_manifest
 from signclip.inference import SignCLIPEncoder
+from tests.integration.cli import run_cli
 
 
-def run_cli(capsys, *argv):
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+def recognize_dev(capsys, run, manifest, *extra):
+    """`signclip recognize` on the tiny run with the dev clips as the test split."""
+    return run_cli(
+        capsys, "recognize", "--model", run.model, "--manifest", manifest,
+        "--test-split", "dev", "--no-progress", *extra,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -112,20 +115,7 @@ def test_zero_shot_and_prototypes_match_a_reference_from_pose_files(recognised):
 
 def test_strict_refuses_shared_signers_in_one_line(capsys, trained_run):
     run, manifest = trained_run
-    code, _, err = run_cli(
-        capsys,
-        "recognize",
-        "--model",
-        str(run.model),
-        "--manifest",
-        str(manifest),
-        "--test-split",
-        "dev",
-        "--methods",
-        "zero-shot",
-        "--strict",
-        "--no-progress",
-    )
+    code, _, err = recognize_dev(capsys, run, manifest, "--methods", "zero-shot", "--strict")
     assert code == 1 and "signer" in err and err.count("\n") == 1
 
 
@@ -139,18 +129,7 @@ def test_strict_refuses_shared_signers_in_one_line(capsys, trained_run):
 )
 def test_bad_inputs_give_one_line(capsys, trained_run, extra, named):
     run, manifest = trained_run
-    code, _, err = run_cli(
-        capsys,
-        "recognize",
-        "--model",
-        str(run.model),
-        "--manifest",
-        str(manifest),
-        "--test-split",
-        "dev",
-        "--no-progress",
-        *extra,
-    )
+    code, _, err = recognize_dev(capsys, run, manifest, *extra)
     assert code == 1 and named in err and err.count("\n") == 1
 
 

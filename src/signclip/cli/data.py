@@ -43,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.workers < 0:
         raise ConfigError(f"--workers {args.workers}: must be 0 (all cores) or more")
+    # Refused before the work, not after it, when a folder would have to be made there.
+    for option, folder in (("--out", args.out), ("--cache-dir", args.cache_dir)):
+        if folder is not None and Path(folder).exists() and not Path(folder).is_dir():
+            raise ConfigError(f"{option} {folder}: is a file, not a folder")
     records = read_manifest(args.manifest)
     summaries, unreadable = read_summaries(
         records, args.workers, args.cache_dir, progress=not args.no_progress

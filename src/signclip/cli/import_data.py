@@ -46,8 +46,10 @@ def run(args: argparse.Namespace) -> int:
     from signclip.data.formats.checks import first_of_each_id
     from signclip.data.formats.report import ImportReport
     from signclip.data.manifest import write_manifest
-    from signclip.errors import ManifestError
+    from signclip.errors import ConfigError, ManifestError
 
+    if getattr(args, "workers", 0) < 0:
+        raise ConfigError(f"--workers {args.workers}: must be 0 (all cores) or more")
     folder, manifest = output_paths(args.out)
     folder.mkdir(parents=True, exist_ok=True)
     report_path = args.report or folder / REPORT

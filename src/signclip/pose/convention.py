@@ -31,6 +31,7 @@ from pose_format.pose_header import PoseHeader, PoseHeaderComponent, PoseHeaderD
 
 from signclip.errors import ConfigError, PoseFileError
 from signclip.pose.components import BODY, BODY_POINTS, FACE, HAND_POINTS, LEFT_HAND, RIGHT_HAND
+from signclip.pose.io import read_pose
 
 # MediaPipe Holistic without world landmarks, in pose-format's component order: 543 points.
 FACE_POINTS = tuple(str(i) for i in range(468))
@@ -103,6 +104,24 @@ def write_pose_atomically(pose: Pose, path: Path) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def reusable_pose(path: Path, width: int, height: int, fps: float) -> np.ndarray | None:
+    """Confidence [T, K] of a complete `.pose` file that an earlier import wrote with this frame
+    size and rate, so a rerun can keep it; None when it is missing, broken or was made with other
+    settings (then convert again)."""
+    if not path.is_file():
+        return None
+    try:
+        pose = read_pose(path)
+    except PoseFileError:
+        return None
+    dims = pose.header.dimensions
+    # The file stores the frame rate as float32: compare it so.
+    same_fps = np.float32(pose.body.fps) == np.float32(fps)
+    if (dims.width, dims.height) != (width, height) or not same_fps:
+        return None
+    return np.asarray(np.ma.getdata(pose.body.confidence))[:, 0]
 
 
 def depth_scale(header: PoseHeader, depth: str, name: str = "<pose>") -> float:

@@ -272,6 +272,16 @@ def test_a_rerun_reuses_converted_sentences(tmp_path, dataset):
     assert first[0].pose_path.read_bytes() == before
 
 
+def test_a_rerun_with_other_frame_settings_converts_again(tmp_path, dataset):
+    csv_path, _ = dataset
+    out = tmp_path / "out"
+    run(csv_path, out)
+    records, _ = run(csv_path, out, "--frame-size", "1920x1080", "--fps", "30")
+    pose = read_pose(records[0].pose_path)
+    assert (pose.header.dimensions.width, pose.header.dimensions.height) == (1920, 1080)
+    assert pose.body.fps == 30
+
+
 def test_unusable_sentence_file_is_one_error(tmp_path, dataset):
     csv_path, _ = dataset
     with pytest.raises(ManifestError, match="no such file"):

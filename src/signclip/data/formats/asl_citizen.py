@@ -54,6 +54,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from signclip.data.formats.checks import file_safe
 from signclip.data.formats.clip_poses import ClipJob, import_pose_clips, usable_records
 from signclip.data.formats.report import ImportReport
 from signclip.data.formats.tables import open_table
@@ -168,7 +169,7 @@ def _row(fields, split: str, raw: bool, where: str, report: ImportReport) -> Row
     video = fields[VIDEO].strip()
     gloss = fields[GLOSS].strip()
     clip_id = Path(video).stem
-    if not video or "/" in video or "\\" in video or not clip_id or clip_id.startswith("."):
+    if not video or not file_safe(video) or not file_safe(clip_id):
         report.add("malformed-row", where, f"video file {video!r} cannot name a clip")
         return None
     text = gloss if raw else clean_gloss(gloss)

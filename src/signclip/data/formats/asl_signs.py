@@ -61,10 +61,9 @@ from signclip.data.formats.report import ImportReport, Problem
 from signclip.data.formats.splits import assign_splits, split_rule
 from signclip.data.formats.tables import open_table
 from signclip.data.manifest import ClipRecord
-from signclip.errors import ConfigError, ManifestError, PoseFileError, SignclipError
+from signclip.errors import ConfigError, ManifestError, SignclipError
 from signclip.parallel import ordered_map
 from signclip.pose import convention
-from signclip.pose.io import read_pose
 
 LAYOUT = "asl-signs"
 HELP = "Kaggle asl-signs (Google ISLR): train.csv and one landmark parquet per sequence"
@@ -170,7 +169,7 @@ def convert_sequence(task: Task) -> tuple[bool, list[Problem]]:
     Runs in worker processes, so it reports into a report of its own.
     """
     report = ImportReport(LAYOUT, str(task.parquet))
-    reused = _existing(task)
+    reused = convention.reusable_pose(task.target, task.width, task.height, task.fps)
     if reused is not None:
         # The reused file shows the same frames of missing points the parquet file had.
         empty = convention.empty_frames(reused)
@@ -187,22 +186,6 @@ def convert_sequence(task: Task) -> tuple[bool, list[Problem]]:
     pose = convention.make_pose(xyz, confidence, task.fps, header)
     convention.write_pose_atomically(pose, task.target)
     return True, report.problems
-
-
-def _existing(task: Task) -> np.ndarray | None:
-    """Confidence [T, K] of a complete earlier conversion with the same settings, else None."""
-    if not task.target.is_file():
-        return None
-    try:
-        pose = read_pose(task.target)
-    except PoseFileError:
-        return None
-    dims = pose.header.dimensions
-    # The file stores the frame rate as float32: compare it so.
-    same_fps = np.float32(pose.body.fps) == np.float32(task.fps)
-    if (dims.width, dims.height) != (task.width, task.height) or not same_fps:
-        return None  # made with other settings: convert again
-    return np.asarray(np.ma.getdata(pose.body.confidence))[:, 0]
 
 
 def _read_sequence(path: Path, item: str, report: ImportReport) -> np.ndarray | None:

@@ -95,11 +95,11 @@ def import_pose_clip(
     after reporting why the clip cannot be used.
 
     The source itself when it is usable as it is (the whole recording, no NaN); otherwise the cut
-    or cleaned clip is written to `target`, and an earlier run's complete `target` is reused.
+    or cleaned clip is written to `target`. The source is always read and checked again: it is
+    a `.pose` file, cheap to read, so a rerun reports what the first run did and honours changed
+    frame ranges, and `target` may be the source itself.
     `stop` None means to the end; a `stop` past the end is clamped to it (as slicing does).
     """
-    if is_complete(target):
-        return target
     pose = read_source(source, item, report)
     if pose is None:
         return None
@@ -155,17 +155,6 @@ def cut(pose: Pose, start: int, stop: int) -> Pose:
     data = np.ma.getdata(pose.body.data)[start:stop]
     confidence = np.ma.getdata(pose.body.confidence)[start:stop]
     return _with_arrays(pose, data, confidence)
-
-
-def is_complete(path: Path) -> bool:
-    """Whether a file written by an earlier run can be reused as it is."""
-    if not path.is_file():
-        return False
-    try:
-        read_pose(path)
-    except PoseFileError:
-        return False
-    return True
 
 
 def _with_arrays(pose: Pose, data: np.ndarray, confidence: np.ndarray) -> Pose:

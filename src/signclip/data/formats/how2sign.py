@@ -36,7 +36,7 @@ Each sentence's frames are converted into `OUT/poses/<SENTENCE_NAME>.pose` in po
 OpenPose layout (see `openpose_json`: x, y in pixels of the `--frame-size` frame, default
 1280x720, the videos' size; `--fps`, default 24, the videos' rate). Train on these files with
 `pose.preset=openpose-body-hands`; the MediaPipe presets refuse them. A complete file from an
-earlier run is reused.
+earlier run with the same frame size and rate is reused (and checked again).
 
 Problems reported (the sentence is left out unless said otherwise): `malformed-row` (a row with
 more or fewer fields than the header, or an empty name or sentence), `duplicate-id` (a name seen
@@ -58,8 +58,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from signclip.data.formats.checks import frames_usable
-from signclip.data.formats.clip_poses import is_complete
+from signclip.data.formats.checks import file_safe, frames_usable
 from signclip.data.formats.openpose_json import (
     NoFramesError,
     OpenPoseJsonError,
@@ -70,7 +69,12 @@ from signclip.data.formats.tables import open_table
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ConfigError, ManifestError
 from signclip.parallel import ordered_map
-from signclip.pose.convention import empty_frames, parse_frame_size, write_pose_atomically
+from signclip.pose.convention import (
+    empty_frames,
+    parse_frame_size,
+    reusable_pose,
+    write_pose_atomically,
+)
 
 LAYOUT = "how2sign"
 HELP = "How2Sign sentences: how2sign_realigned_<split>.csv (or a folder of them) + OpenPose JSON"
@@ -212,7 +216,7 @@ def read_sentences(
             report.add("malformed-row", where, "the number of fields differs from the header's")
             continue
         name, text = fields["SENTENCE_NAME"].strip(), fields["SENTENCE"].strip()
-        if not name or "/" in name or name in (".", ".."):
+        if not file_safe(name):
             report.add("malformed-row", where, f"SENTENCE_NAME {name!r} cannot name a folder")
             continue
         if not text:
@@ -230,8 +234,12 @@ def convert(job: Conversion) -> tuple[bool, list[Problem]]:
     """Write the sentence's `.pose` (or reuse a complete one): (usable, its problems)."""
     # A report of its own: this may run in another process.
     report = ImportReport("", "")
-    ok = is_complete(job.target) or _convert(job, report)
-    return ok, report.problems
+    reused = reusable_pose(job.target, job.width, job.height, job.fps)
+    if reused is None:
+        return _convert(job, report), report.problems
+    # A kept file is checked like a new one, so a rerun reports what the first run did.
+    usable = frames_usable(empty_frames(reused), job.name, report, str(job.folder))
+    return usable, report.problems
 
 
 def _convert(job: Conversion, report: ImportReport) -> bool:

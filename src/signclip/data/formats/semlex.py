@@ -49,6 +49,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from signclip.data.formats.checks import file_safe
 from signclip.data.formats.clip_poses import ClipJob, import_pose_clips, usable_records
 from signclip.data.formats.report import ImportReport
 from signclip.data.formats.tables import open_table
@@ -124,7 +125,7 @@ def read_metadata(metadata: Path, report: ImportReport, raw_labels: bool = False
             continue
         video_id = fields["video_id"].strip()
         split = fields["split"].strip()
-        if not video_id or "/" in video_id or video_id in (".", ".."):
+        if not file_safe(video_id):
             report.add("malformed-row", where, f"video_id {video_id!r} cannot name a file")
             continue
         if split not in SPLITS:

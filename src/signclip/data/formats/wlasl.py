@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from signclip.data.formats.checks import file_safe
 from signclip.data.formats.clip_poses import ClipJob, import_pose_clips, usable_records
 from signclip.data.formats.report import ImportReport
 from signclip.data.manifest import ClipRecord
@@ -198,7 +199,7 @@ def _instance(raw: Any, gloss: str) -> Instance:
     if not isinstance(raw, dict):
         raise ValueError(f"an instance must be an object, got {type(raw).__name__}")
     video_id = _text(raw, "video_id")
-    if "/" in video_id or video_id in (".", ".."):
+    if not file_safe(video_id):
         raise ValueError(f"video_id {video_id!r} cannot name a file")
     split = _text(raw, "split")
     if split not in SPLITS:
