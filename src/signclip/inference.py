@@ -20,6 +20,7 @@ import torch
 from pose_format import Pose
 
 from signclip.batch import PoseBatch
+from signclip.errors import ConfigError
 from signclip.models.io import load_model
 from signclip.pose.features import extract_features, feature_layout
 from signclip.pose.io import read_pose
@@ -30,7 +31,10 @@ PoseInput = str | Path | Pose | np.ndarray
 def resolve_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    try:
+        return torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"device {name!r}: use auto, cpu, cuda or cuda:N") from None
 
 
 def window_starts(num_frames: int, window: int) -> list[int]:

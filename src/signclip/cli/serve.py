@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from pathlib import Path
 
@@ -61,6 +62,12 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise SignclipError(f"--port {args.port}: use 0 to 65535")
+    if not (math.isfinite(args.max_body_mb) and args.max_body_mb > 0):
+        raise SignclipError(f"--max-body-mb {args.max_body_mb}: must be a positive number")
+    if args.max_connections < 1:
+        raise SignclipError(f"--max-connections {args.max_connections}: must be 1 or more")
+    if args.threads < 0:
+        raise SignclipError(f"--threads {args.threads}: must be 0 (half the cores) or more")
     limits = ServeLimits(
         max_body_bytes=int(args.max_body_mb * MiB),
         max_batch=args.max_batch,

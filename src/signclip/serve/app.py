@@ -47,7 +47,8 @@ from signclip.serve.search import SearchService
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-_DRAWINGS_KEPT = 32  # clip drawings are ~0.1-1 MB of JSON each
+# Clip drawings are ~0.1-1 MB of JSON each; the page shows at most 50 results at a time.
+_DRAWINGS_KEPT = 128
 
 
 def create_app(
@@ -68,7 +69,7 @@ def create_app(
         title="signclip",
         summary="Text and sign-language poses in one embedding space",
         version="1",
-        lifespan=_closing(batcher),
+        lifespan=_lifespan(batcher, search),
     )
     app.state.batcher = batcher
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes)
@@ -79,9 +80,12 @@ def create_app(
     return app
 
 
-def _closing(batcher: MicroBatcher):
+def _lifespan(batcher: MicroBatcher, search: SearchService | None):
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if search is not None:
+            # The index's prompts are embedded before the first request, not inside it.
+            await run_in_threadpool(search.warm_up)
         yield
         batcher.close()
 
@@ -163,6 +167,9 @@ def _add_search_routes(app, encoder, search: SearchService | None, limits: Serve
             text = check_texts([body.text], limits)[0]
             prompts, clips = service.by_text(text, body.k, body.sign_language, body.spoken_language)
             return {"prompts": prompts, "clips": [_clip(h) for h in clips], "texts": []}
+        if body.spoken_language is not None:
+            raise RequestError("spoken_language filters text queries; a pose query has none")
+        service.check_languages(body.sign_language, None)  # before the costly parse
         with service.batcher.preparing():
             features = pose_features(encoder, decode_base64(body.pose, "pose"), "pose", limits)
         clips, texts = service.by_pose(features, body.k, body.sign_language)
@@ -202,16 +209,16 @@ def _add_page_routes(app, encoder, index, limits: ServeLimits, model_name: str) 
     }
 
     @app.get("/api/info", response_model=schemas.Info)
-    def get_info() -> dict:
+    async def get_info() -> dict:
         """The model, the index's size and languages, and the request limits."""
         return info
 
     @app.get("/health", response_model=schemas.Health)
-    def health() -> dict:
+    async def health() -> dict:
         return {"status": "ok", "waiting": app.state.batcher.waiting}
 
     @app.get("/", include_in_schema=False)
-    def page() -> FileResponse:
+    async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -60,6 +60,8 @@ class MicroBatcher:
         """A future of the results for `items`; QueueFullError at once when the queue is full."""
         if kind not in self._runners:
             raise ValueError(f"unknown job kind {kind!r} (known: {', '.join(self._runners)})")
+        if not self._thread.is_alive():  # closed: nobody would ever answer the job
+            raise QueueFullError("the model thread has stopped; restart the server")
         job = _Job(kind, list(items))
         try:
             self._queue.put_nowait(job)

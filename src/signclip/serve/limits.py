@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 from signclip.errors import ConfigError
 
 MiB = 2**20
+MAX_BATCH_WAIT_MS = 1000.0
 
 
 @dataclass(frozen=True)
@@ -23,5 +25,13 @@ class ServeLimits:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
+            if not math.isfinite(value):
+                raise ConfigError(f"serve limit {f.name}={value}: must be a finite number")
             if not value > 0 and not (f.name == "batch_wait_ms" and value == 0):
                 raise ConfigError(f"serve limit {f.name}={value}: must be positive")
+        # The model thread waits this long for requests still being read; longer would only
+        # stall every request behind one slow client.
+        if self.batch_wait_ms > MAX_BATCH_WAIT_MS:
+            raise ConfigError(
+                f"serve limit batch_wait_ms={self.batch_wait_ms}: at most {MAX_BATCH_WAIT_MS}"
+            )

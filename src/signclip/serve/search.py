@@ -40,16 +40,31 @@ class SearchService:
         entries = {(r.text, r.spoken_language, r.sign_language) for r in index.records}
         self.text_entries = sorted(entries)
         self.prompts = [make_prompt(self.template, *entry) for entry in self.text_entries]
+        # Derived once: requests only filter these short lists.
+        self.pairs = language_pairs(index)
+        self.spoken_languages = sorted({spoken for spoken, _ in self.pairs})
+        self._rows_of_sign = {
+            sign: np.array([i for i, e in enumerate(self.text_entries) if e[2] == sign], np.int64)
+            for sign in self.sign_languages
+        }
         self._prompt_emb: np.ndarray | None = None
         self._lock = threading.Lock()
 
-    def check_language(self, sign_language: str | None) -> None:
-        if sign_language is not None and sign_language not in self.sign_languages:
-            known = ", ".join(self.sign_languages) or "none"
-            raise RequestError(
-                f"sign_language {sign_language!r}: the index holds no such language "
-                f"(it holds: {known})"
-            )
+    def check_languages(self, sign_language: str | None, spoken_language: str | None) -> None:
+        """A filter naming a language the index does not hold is refused, not answered empty."""
+        for name, value, known in (
+            ("sign_language", sign_language, self.sign_languages),
+            ("spoken_language", spoken_language, self.spoken_languages),
+        ):
+            if value is not None and value not in known:
+                raise RequestError(
+                    f"{name} {value!r}: the index holds no such language "
+                    f"(it holds: {', '.join(known) or 'none'})"
+                )
+
+    def warm_up(self) -> None:
+        """Embed the index's prompts now, so no request waits for it."""
+        self._prompt_embeddings()
 
     def query_prompts(
         self, text: str, sign_language: str | None, spoken_language: str | None
@@ -58,15 +73,16 @@ class SearchService:
         the filters its results must pass."""
         if language_tags(text):
             return [(text, sign_language, spoken_language)]
-        pairs = language_pairs(self.index, sign_language, spoken_language)
         return [
-            (make_prompt(self.template, text, spoken, sign), sign, spoken) for spoken, sign in pairs
+            (make_prompt(self.template, text, spoken, sign), sign, spoken)
+            for spoken, sign in self.pairs
+            if sign_language in (None, sign) and spoken_language in (None, spoken)
         ]
 
     def by_text(
         self, text: str, k: int, sign_language: str | None, spoken_language: str | None = None
     ) -> tuple[list[str], list[Hit]]:
-        self.check_language(sign_language)
+        self.check_languages(sign_language, spoken_language)
         queries = self.query_prompts(text, sign_language, spoken_language)
         if not queries:  # no clip has these languages
             return [], []
@@ -83,7 +99,7 @@ class SearchService:
     def by_pose(
         self, features: np.ndarray, k: int, sign_language: str | None
     ) -> tuple[list[Hit], list[TextHit]]:
-        self.check_language(sign_language)
+        self.check_languages(sign_language, None)
         emb = self.batcher.run("pose", [features])
         clips = self.index.search(emb, k=k, sign_language=sign_language)[0]
         return clips, self.closest_texts(np.asarray(emb), k, sign_language)
@@ -94,9 +110,10 @@ class SearchService:
         if not self.prompts:
             return []
         scores = (self._prompt_embeddings() @ pose_emb.reshape(-1)).astype(np.float64)
-        rows = np.arange(len(self.prompts))
-        if sign_language is not None:
-            rows = rows[[e[2] == sign_language for e in self.text_entries]]
+        if sign_language is None:
+            rows = np.arange(len(self.prompts))
+        else:
+            rows = self._rows_of_sign[sign_language]
         # Stable sort: equal scores keep the entries' alphabetical order.
         best = rows[np.argsort(-scores[rows], kind="stable")[:k]]
         return [

@@ -123,3 +123,10 @@ def test_a_lone_request_does_not_wait_for_the_window():
     assert batcher.run("double", [5], timeout=5) == [10]
     assert time.monotonic() - started < 1.0
     batcher.close()
+
+
+def test_a_closed_batcher_refuses_new_jobs_instead_of_hanging():
+    batcher = MicroBatcher({"x": lambda items: items})
+    batcher.close()
+    with pytest.raises(QueueFullError, match="stopped"):
+        batcher.submit("x", [1])

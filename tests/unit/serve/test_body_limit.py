@@ -29,7 +29,7 @@ def test_bodies_up_to_the_limit_arrive_whole():
 def test_declared_length_over_the_limit_is_refused_unread():
     response = client().post("/", content=b"x" * (LIMIT + 1))
     assert response.status_code == 413
-    assert "limit is 1000 bytes" in response.json()["detail"]
+    assert "declared 1001 bytes" in response.json()["detail"]
 
 
 def test_chunked_body_is_cut_off_once_over_the_limit():

@@ -6,6 +6,8 @@ const $ = (id) => document.getElementById(id);
 const CANVAS_WIDTH = 190;
 // Canvases being animated, each with its drawing; replaced by every new search.
 let animated = [];
+// Results per search, at most what the server allows (read from /api/info).
+let maxResults = 50;
 
 async function api(path, body) {
   const options = body === undefined ? {} : {
@@ -33,6 +35,7 @@ async function loadInfo() {
     option.value = option.textContent = language;
     $("language").append(option);
   }
+  maxResults = Math.min(maxResults, info.limits.max_k);
   const clips = info.index_size;
   $("about").textContent = clips
     ? `Model ${info.model}, ${clips} signs in ${info.sign_languages.length} sign languages. ` +
@@ -41,7 +44,7 @@ async function loadInfo() {
 }
 
 function searchOptions() {
-  const k = Math.max(1, Math.min(50, parseInt($("k").value, 10) || 8));
+  const k = Math.max(1, Math.min(maxResults, parseInt($("k").value, 10) || 8));
   return { k, sign_language: $("language").value || null };
 }
 
@@ -97,7 +100,8 @@ function showTexts(texts) {
 }
 
 async function showClips(clips, title) {
-  animated = [];
+  // Drawings of an earlier search that arrive late must not join this one's.
+  const current = (animated = []);
   $("clips-title").textContent = title;
   const cards = clips.map(makeCard);
   $("clips").replaceChildren(...cards.map((c) => c.card));
@@ -106,7 +110,9 @@ async function showClips(clips, title) {
     try {
       const drawing = await api(`/api/clips/${encodeURIComponent(clip.clip_id)}/frames`);
       canvas.height = Math.round(CANVAS_WIDTH * Math.min(1.5, drawing.height / drawing.width));
-      animated.push({ canvas, drawing, start: performance.now() });
+      if (animated === current) {
+        current.push({ canvas, drawing, start: performance.now() });
+      }
     } catch (error) {
       canvas.title = error.message;
     }
