@@ -3,7 +3,10 @@ from pathlib import Path
 
 import pytest
 
+from signclip.cli.main import main
+from signclip.config import load_config
 from signclip.testing import fake_holistic_pose
+from signclip.training.loop import train
 
 TEXTS = ["house", "tree", "water", "friend"]
 
@@ -58,3 +61,24 @@ def trained_run(tmp_path_factory):
     manifest = write_tiny_dataset(root / "data", long_every=3)
     run = train(load_config("tiny", tiny_overrides(manifest, root / "run")))
     return run, manifest
+
+
+@pytest.fixture(scope="module")
+def dictionary_and_model(tmp_path_factory):
+    """A generated 3-language dictionary written as features only (`synth --cache-only`, no
+    `.pose` files) and a tiny model trained on it for one epoch."""
+    root = tmp_path_factory.mktemp("analyze")
+    data = root / "dictionary"
+    synth = ["synth", "--out", str(data), "--concepts", "12", "--languages", "3"]
+    synth += ["--signers", "3", "--clips-per-sign", "2", "--workers", "1", "--no-progress"]
+    assert main([*synth, "--cache-only", "reduced-face"]) == 0
+    manifest = data / "manifest.csv"
+    overrides = [
+        f"data.manifest={manifest}",
+        f"train.out_dir={root / 'run'}",
+        "data.workers=1",
+        "model.max_frames=64",
+        "train.epochs=1",
+    ]
+    run = train(load_config("tiny", overrides))
+    return manifest, run.model

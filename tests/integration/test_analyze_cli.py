@@ -7,31 +7,10 @@ import numpy as np
 import pytest
 
 from signclip.cli.main import main
-from signclip.config import load_config
 from signclip.data.manifest import read_manifest
-from signclip.training.loop import train
 
 PNG = b"\x89PNG\r\n\x1a\n"
 LANGUAGES = 3
-
-
-@pytest.fixture(scope="module")
-def dictionary_and_model(tmp_path_factory):
-    root = tmp_path_factory.mktemp("analyze")
-    data = root / "dictionary"
-    synth = ["synth", "--out", str(data), "--concepts", "12", "--languages", str(LANGUAGES)]
-    synth += ["--signers", "3", "--clips-per-sign", "2", "--workers", "1", "--no-progress"]
-    assert main([*synth, "--cache-only", "reduced-face"]) == 0
-    manifest = data / "manifest.csv"
-    overrides = [
-        f"data.manifest={manifest}",
-        f"train.out_dir={root / 'run'}",
-        "data.workers=1",
-        "model.max_frames=64",
-        "train.epochs=1",
-    ]
-    run = train(load_config("tiny", overrides))
-    return manifest, run.model
 
 
 def test_analyze_writes_figures_and_report(tmp_path, dictionary_and_model, capsys):

@@ -91,6 +91,8 @@ def test_finetune_refuses_bad_inputs_in_one_line(capsys, trained_run, tmp_path):
             finetune_args(run.model, no_test, tmp_path / "c", "--set", "model.pose_layers=9"),
             "model",
         ),
+        # dev picks the best checkpoint: it cannot also be the recognition test split
+        (finetune_args(run.model, manifest, tmp_path / "d", "--test-split", "dev"), "validation"),
     ]
     for argv, named in cases:
         code, _, err = run_cli(capsys, *argv)
@@ -141,4 +143,16 @@ def test_a_run_saved_before_a_config_key_existed_still_resumes(tiny_manifest, tm
     old["data"]["bucket_size"] = 4
     saved.write_text(yaml.safe_dump(old))
     with pytest.raises(SignclipError, match="bucket_size"):
+        train(load_config("tiny", overrides), resume=True)
+    # a damaged settings file is refused by name, not guessed at
+    for text, named in (("", "not a run's settings"), ("train: null\n", "not a run's settings")):
+        saved.write_text(text)
+        with pytest.raises(SignclipError, match=named):
+            train(load_config("tiny", overrides), resume=True)
+    del old["model"]
+    saved.write_text(yaml.safe_dump(old))
+    with pytest.raises(SignclipError, match="section 'model' is missing"):
+        train(load_config("tiny", overrides), resume=True)
+    saved.unlink()
+    with pytest.raises(SignclipError, match="cannot read"):
         train(load_config("tiny", overrides), resume=True)

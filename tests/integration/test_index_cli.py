@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from signclip.cli.main import main
+from signclip.data.manifest import read_manifest
 from signclip.index import SignIndex
 from signclip.inference import SignCLIPEncoder
 from signclip.testing import fake_holistic_pose
@@ -228,3 +229,19 @@ def test_a_broken_clip_is_reported_not_fatal_and_faiss_is_saved(capsys, built, t
         "--json",
     )
     assert code == 0 and json.loads(text)[0]["clip_id"] == "c"
+
+
+def test_a_manifest_with_features_only_is_indexed_and_searched(
+    capsys, tmp_path, dictionary_and_model
+):
+    manifest, model = dictionary_and_model  # written by `synth --cache-only`: no .pose files
+    out = tmp_path / "idx"
+    code, printed, err = run_cli(
+        capsys, "index", "build", "--model", model, "--manifest", manifest, "--out", out,
+        "--no-progress", "--workers", "1",
+    )  # fmt: skip
+    clips = len(read_manifest(manifest))
+    assert code == 0, err
+    assert f"indexed {clips} of {clips} clips" in printed
+    code, printed, _ = run_cli(capsys, "search", "--index", out, "--text", "house", "-k", "3")
+    assert code == 0 and len(printed.strip().splitlines()) == 1 + 3  # header and 3 clips

@@ -64,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     out = Path(args.out) if args.out else Path(args.model) / "analysis"
+    if out.exists() and not out.is_dir():  # refused before the model loads and clips embed
+        raise SignclipError(f"--out {out}: is a file, not a folder")
     encoder = SignCLIPEncoder.from_pretrained(args.model, device=args.device)
     data_cfg = DataConfig(manifest=args.manifest, cache_dir=args.cache_dir, prompt=args.prompt)
     data = prepare_data(data_cfg, encoder.pose_config, progress=not args.no_progress)

@@ -43,6 +43,13 @@ def run(args: argparse.Namespace) -> int:
         )
     cfg = load_config(args.config, [*args.overrides, f"data.manifest={args.manifest}"])
     cfg = config_from_folder(cfg, args.model)
+    # The test split must be unseen: neither trained on nor used to pick the best checkpoint.
+    if args.test_split in (cfg.data.train_split, cfg.data.val_split):
+        raise ConfigError(
+            f"--test-split {args.test_split!r} is also the training or validation split "
+            f"({cfg.data.train_split!r}, {cfg.data.val_split!r}): recognition would be scored "
+            "on clips the run learned from or chose its checkpoint with"
+        )
     # Checked before training, so a manifest without the test split costs nothing.
     splits = {r.split for r in read_manifest(args.manifest)}
     for split in (cfg.data.train_split, args.test_split):

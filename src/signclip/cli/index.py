@@ -51,6 +51,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "workers", 0) < 0:
+        raise SignclipError(f"--workers {args.workers}: must be 0 (all cores) or more")
     return {"build": _build, "add": _add, "info": _info}[args.action](args)
 
 
@@ -80,6 +82,7 @@ def _build(args: argparse.Namespace) -> int:
         on_failure=failures,
         workers=args.workers,
         with_faiss=args.faiss,
+        manifest=args.manifest,
     )
     print(f"indexed {len(index)} of {len(records)} clips → {out}{failures.summary()}")
     return 0
@@ -116,6 +119,7 @@ def _add(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         on_failure=failures,
         workers=args.workers,
+        manifest=args.manifest,
     )
     index.add(vectors, kept)
     if (path / FAISS_FILE).is_file():

@@ -17,6 +17,7 @@ result lists such classes), while zero-shot still scores it from its prompt.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -166,8 +167,16 @@ def check_options(options: RecognitionOptions) -> None:
         raise ConfigError(f"recognition method {unknown[0]!r}: expected one of {list(METHODS)}")
     if any(k < 1 for k in options.shots):
         raise ConfigError(f"shots {list(options.shots)}: every k must be at least 1")
-    if not options.probe_c > 0:
-        raise ConfigError(f"probe C {options.probe_c}: must be positive")
+    if not (math.isfinite(options.probe_c) and options.probe_c > 0):
+        raise ConfigError(f"probe C {options.probe_c}: must be a positive number")
+    if options.seed < 0:
+        raise ConfigError(f"seed {options.seed}: must be 0 or more")
+    # Support clips or probe training drawn from the test clips would score them on themselves.
+    if options.train_split == options.test_split and set(options.methods) - {"zero-shot"}:
+        raise ConfigError(
+            f"train split {options.train_split!r} is the test split: few-shot, k-NN and the "
+            "probe need clips other than the ones they are tested on"
+        )
     if not options.templates:
         raise ConfigError("recognition needs at least one prompt template")
     # A bad placeholder fails now, not after the embedding.

@@ -24,8 +24,10 @@ def unique_texts(texts: list[str]) -> tuple[list[str], np.ndarray]:
 def first_correct_ranks(scores: torch.Tensor, correct: torch.Tensor) -> torch.Tensor:
     """1-based rank of the best-scoring correct candidate in each row.
 
-    scores [Q, N]; correct [Q, N] bool with at least one True per row.
+    scores [Q, N]; correct [Q, N] bool with at least one True per row. A NaN score ranks last:
+    every comparison with NaN is false, which would otherwise rank a broken model first.
     """
+    scores = scores.nan_to_num(nan=float("-inf"))
     best_correct = scores.masked_fill(~correct, float("-inf")).amax(dim=1, keepdim=True)
     wrong_ahead = ((scores >= best_correct) & ~correct).sum(dim=1)
     return wrong_ahead + 1
@@ -34,6 +36,7 @@ def first_correct_ranks(scores: torch.Tensor, correct: torch.Tensor) -> torch.Te
 def _hits_in_top_k(scores: torch.Tensor, correct: torch.Tensor, k: int) -> torch.Tensor:
     """How many correct candidates fall in each row's top k, ties ranked against correct ones."""
     k = min(k, scores.shape[1])
+    scores = scores.nan_to_num(nan=float("-inf"))  # as in first_correct_ranks
     # Two stable sorts: wrong candidates first, then by descending score, so among equal scores
     # the wrong ones come first (the same pessimism as first_correct_ranks).
     by_label = torch.sort(correct.to(torch.int8), dim=1, stable=True).indices

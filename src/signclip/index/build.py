@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm import tqdm
 
+from signclip.data.attached import open_attached
 from signclip.data.cache import FeatureCache
-from signclip.data.manifest import ClipRecord
+from signclip.data.manifest import ClipRecord, read_manifest
 from signclip.index.errors import SignIndexError
 from signclip.index.store import SignIndex
 
@@ -45,6 +46,7 @@ def build_index(
     on_failure: FailureHandler | None = None,
     workers: int = 0,
     with_faiss: bool = False,
+    manifest: str | Path | None = None,
 ) -> SignIndex:
     """Embed `records` and save them as a new index at `out_path` (replaced if it is an index).
 
@@ -64,6 +66,7 @@ def build_index(
         cache_dir=cache_dir,
         on_failure=on_failure,
         workers=workers,
+        manifest=manifest,
     )
     index = SignIndex(vectors.shape[1], identity, vectors, kept)
     if with_faiss:
@@ -87,14 +90,20 @@ def embed_records(
     cache_dir: str | Path | None = None,
     on_failure: FailureHandler | None = None,
     workers: int = 0,
+    manifest: str | Path | None = None,
 ) -> tuple[np.ndarray, list[ClipRecord]]:
     """Embeddings [M, E] of the readable clips among `records`, and those clips, in input order.
 
-    Saved chunks in `partial` from an earlier run of the same clips and model are reused.
+    Saved chunks in `partial` from an earlier run of the same clips and model are reused. The
+    features come from the cache attached to `manifest` when it has one (`signclip synth
+    --cache-only` writes no `.pose` files), as training reads them.
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise SignIndexError(f"batch size must be a positive integer, got {batch_size!r}")
-    cache, report = FeatureCache.build_or_open(
+    attached = None
+    if manifest is not None:
+        attached = open_attached(manifest, read_manifest(manifest), encoder.pose_config)
+    cache, report = attached or FeatureCache.build_or_open(
         records,
         encoder.pose_config,
         root=_cache_root(cache_dir),
@@ -106,8 +115,12 @@ def embed_records(
             on_failure(clip_id, reason)
     # The cache folder's name hashes every clip's id, path, size and mtime and the pose settings.
     done = _saved_chunks(partial, _run_key(cache.folder.name, identity))
-    todo = [i for i, clip_id in enumerate(cache.ids) if clip_id not in done]
-    bar = tqdm(total=len(cache), initial=len(cache) - len(todo), unit="clip", disable=not progress)
+    # An attached cache holds every clip of its manifest; only `records` are embedded.
+    ids = {r.clip_id for r in records}
+    wanted = [i for i, clip_id in enumerate(cache.ids) if clip_id in ids]
+    todo = [i for i in wanted if cache.ids[i] not in done]
+    done_already = len(wanted) - len(todo)
+    bar = tqdm(total=len(wanted), initial=done_already, unit="clip", disable=not progress)
     with bar:
         for first in range(0, len(todo), batch_size):
             rows = todo[first : first + batch_size]

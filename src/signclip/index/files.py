@@ -133,6 +133,8 @@ def _read_records(path: Path) -> list[ClipRecord]:
                 records.append(_record(line, f"{path} line {line_no}"))
     except OSError as exc:
         raise SignIndexError(f"{path}: cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise SignIndexError(f"{path}: not UTF-8 text") from None
     return records
 
 

@@ -12,8 +12,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from signclip.config import DataConfig
+from signclip.index.errors import QueryError
 from signclip.index.store import Hit, SignIndex
-from signclip.text.prompts import make_prompt
+from signclip.text.prompts import language_tags, make_prompt
 
 if TYPE_CHECKING:  # torch and transformers load only when a model does
     from signclip.inference import PoseInput, SignCLIPEncoder
@@ -21,18 +22,9 @@ if TYPE_CHECKING:  # torch and transformers load only when a model does
 DEFAULT_TEMPLATE = DataConfig.prompt
 
 
-def language_pairs(
-    index: SignIndex, sign_language: str | None = None, spoken_language: str | None = None
-) -> list[tuple[str, str]]:
-    """Sorted (spoken, sign) language pairs of the index's clips that match the filters."""
-    return sorted(
-        {
-            (r.spoken_language, r.sign_language)
-            for r in index.records
-            if sign_language in (None, r.sign_language)
-            and spoken_language in (None, r.spoken_language)
-        }
-    )
+def language_pairs(index: SignIndex) -> list[tuple[str, str]]:
+    """Sorted (spoken, sign) language pairs of the index's clips."""
+    return sorted({(r.spoken_language, r.sign_language) for r in index.records})
 
 
 def search_text(
@@ -46,16 +38,37 @@ def search_text(
     backend: str | None = None,
 ) -> list[Hit]:
     """The `k` clips closest to `text`; empty when no clip matches the language filters."""
-    pairs = language_pairs(index, sign_language, spoken_language)
-    if not pairs:
+    queries = text_queries(text, language_pairs(index), sign_language, spoken_language, template)
+    if not queries:
         return []
-    prompts = [make_prompt(template, text, spoken, sign) for spoken, sign in pairs]
-    queries = encoder.embed_texts(prompts)
+    embeddings = encoder.embed_texts([prompt for prompt, _, _ in queries])
     hits: list[Hit] = []
-    for (spoken, sign), query in zip(pairs, queries, strict=True):
+    for (_, sign, spoken), query in zip(queries, embeddings, strict=True):
         found = index.search(query, k, sign_language=sign, spoken_language=spoken, backend=backend)
         hits += found[0]
-    return _merged(hits, k)
+    return merged(hits, k)
+
+
+def text_queries(
+    text: str,
+    pairs: list[tuple[str, str]],
+    sign_language: str | None,
+    spoken_language: str | None,
+    template: str = DEFAULT_TEMPLATE,
+) -> list[tuple[str, str | None, str | None]]:
+    """(prompt, sign language, spoken language) of each search a text asks for, the languages
+    being the filters its results must pass. A plain word becomes the prompt of each (spoken,
+    sign) pair of the index that the filters allow; a text that opens with its own language tags
+    is used as written, once."""
+    if not text.strip():
+        raise QueryError("the text query is empty")
+    if language_tags(text):
+        return [(text, sign_language, spoken_language)]
+    return [
+        (make_prompt(template, text, spoken, sign), sign, spoken)
+        for spoken, sign in pairs
+        if sign_language in (None, sign) and spoken_language in (None, spoken)
+    ]
 
 
 def search_pose(
@@ -71,6 +84,7 @@ def search_pose(
     return index.search(query, k, sign_language=sign_language, backend=backend)[0]
 
 
-def _merged(hits: list[Hit], k: int) -> list[Hit]:
+def merged(hits: list[Hit], k: int) -> list[Hit]:
+    """The best `k` of several searches' hits, ranked again; equal scores keep their order."""
     best = sorted(hits, key=lambda hit: -hit.score)[:k]
     return [replace(hit, rank=rank) for rank, hit in enumerate(best, start=1)]

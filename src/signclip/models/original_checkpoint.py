@@ -106,6 +106,8 @@ def convert_original(
 ) -> Conversion:
     """Read `checkpoint`, build the paper-mode model it describes, save it to `out`."""
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OriginalCheckpointError(f"{out}: is a file, not a folder for the model")
     if (out / CONFIG_FILE).exists() and not overwrite:
         raise OriginalCheckpointError(f"{out}: already holds a model (pass --force to replace it)")
     original = read_original(checkpoint)

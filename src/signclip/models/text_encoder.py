@@ -107,13 +107,13 @@ def load_text_config(cfg: ModelConfig) -> PretrainedConfig:
     if not cfg.text_pretrained:
         try:
             return AutoConfig.from_pretrained(source, local_files_only=True)
-        except OSError:
+        except (OSError, ValueError):  # missing (OSError) or unusable (ValueError) config.json
             if cfg.text_model in OFFLINE_CONFIGS:
                 log.info("%s: not available locally, using its built-in shape", cfg.text_model)
                 return BertConfig(**OFFLINE_CONFIGS[cfg.text_model])
     try:
         return AutoConfig.from_pretrained(source)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise ConfigError(
             f"model.text_model {cfg.text_model!r}: cannot load its config ({first_line(exc)})"
         ) from exc
@@ -139,7 +139,7 @@ def build_text_encoder(cfg: ModelConfig, vocab_size: int) -> TextEncoder:
 def _load_pretrained(cfg: ModelConfig, config: PretrainedConfig) -> PreTrainedModel:
     try:
         return AutoModel.from_pretrained(resolve_text_model(cfg.text_model), config=config)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise ConfigError(
             f"model.text_model {cfg.text_model!r}: cannot load its weights ({first_line(exc)})"
         ) from exc

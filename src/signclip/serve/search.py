@@ -10,15 +10,16 @@ prompts, embedded once, on the first pose query).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from signclip.index.query import DEFAULT_TEMPLATE, language_pairs
+from signclip.index.errors import QueryError
+from signclip.index.query import DEFAULT_TEMPLATE, language_pairs, merged, text_queries
 from signclip.index.store import Hit, SignIndex
 from signclip.serve.batcher import MicroBatcher
 from signclip.serve.errors import RequestError
-from signclip.text.prompts import language_tags, make_prompt
+from signclip.text.prompts import make_prompt
 
 
 @dataclass(frozen=True)
@@ -66,35 +67,22 @@ class SearchService:
         """Embed the index's prompts now, so no request waits for it."""
         self._prompt_embeddings()
 
-    def query_prompts(
-        self, text: str, sign_language: str | None, spoken_language: str | None
-    ) -> list[tuple[str, str | None, str | None]]:
-        """(prompt, sign language, spoken language) of each query to run, the languages being
-        the filters its results must pass."""
-        if language_tags(text):
-            return [(text, sign_language, spoken_language)]
-        return [
-            (make_prompt(self.template, text, spoken, sign), sign, spoken)
-            for spoken, sign in self.pairs
-            if sign_language in (None, sign) and spoken_language in (None, spoken)
-        ]
-
     def by_text(
         self, text: str, k: int, sign_language: str | None, spoken_language: str | None = None
     ) -> tuple[list[str], list[Hit]]:
+        """Like `signclip.index.query.search_text`, with the model run by the batcher."""
         self.check_languages(sign_language, spoken_language)
-        queries = self.query_prompts(text, sign_language, spoken_language)
+        try:
+            queries = text_queries(text, self.pairs, sign_language, spoken_language, self.template)
+        except QueryError as exc:
+            raise RequestError(str(exc)) from None
         if not queries:  # no clip has these languages
             return [], []
         embeddings = self.batcher.run("text", [prompt for prompt, _, _ in queries])
-        merged: list[Hit] = []
+        hits: list[Hit] = []
         for (_, sign, spoken), emb in zip(queries, embeddings, strict=True):
-            merged += self.index.search(emb, k=k, sign_language=sign, spoken_language=spoken)[0]
-        # Stable: equal scores keep the order of the language pairs.
-        merged.sort(key=lambda hit: -hit.score)
-        return [q[0] for q in queries], [
-            replace(hit, rank=rank) for rank, hit in enumerate(merged[:k], start=1)
-        ]
+            hits += self.index.search(emb, k=k, sign_language=sign, spoken_language=spoken)[0]
+        return [q[0] for q in queries], merged(hits, k)
 
     def by_pose(
         self, features: np.ndarray, k: int, sign_language: str | None

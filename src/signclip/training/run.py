@@ -54,7 +54,7 @@ class RunFolder:
         if resume:
             if not run.last.is_dir():
                 raise SignclipError(f"{path}: nothing to resume (no checkpoints/last)")
-            _check_resumable(yaml.safe_load(saved.read_text()), to_dict(cfg), saved)
+            _check_resumable(_saved_settings(saved), to_dict(cfg), saved)
         elif run.last.is_dir():
             raise SignclipError(
                 f"{path}: already holds a run; continue it with --resume or choose another "
@@ -65,12 +65,27 @@ class RunFolder:
         return run
 
 
+def _saved_settings(saved: Path) -> dict:
+    """The settings a run was started with; a missing or damaged file is refused by name."""
+    try:
+        old = yaml.safe_load(saved.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise SignclipError(f"{saved}: cannot read the run's settings ({exc})") from None
+    if not isinstance(old, dict) or not all(isinstance(v, dict) for v in old.values()):
+        raise SignclipError(f"{saved}: not a run's settings (sections of key: value)")
+    return old
+
+
 def _check_resumable(old: dict, new: dict, where: Path) -> None:
     # A key newer than the saved run is absent from its config.yaml: the run used its default.
+    # A whole section missing is damage, not age: every release wrote every section.
     defaults = to_dict(Config())
+    missing = [section for section in new if section not in old]
+    if missing:
+        raise SignclipError(f"{where}: section {missing[0]!r} is missing; cannot resume")
     for section, values in new.items():
         for key, value in values.items():
-            before = old.get(section, {}).get(key, defaults[section][key])
+            before = old[section].get(key, defaults[section][key])
             if before != value and (section, key) not in RESUMABLE_CHANGES:
                 raise ConfigError(
                     f"cannot resume: {section}.{key} is {value!r} but the run in {where.parent} "

@@ -95,8 +95,15 @@ def test_signer_overlap_counts_clips_of_shared_signers():
         (RecognitionOptions(templates=()), "template"),
         (RecognitionOptions(probe_c=0.0), "probe C"),
         (RecognitionOptions(templates=("{language} {gloss}",)), "language"),
+        (RecognitionOptions(probe_c=float("inf")), "probe C"),
+        (RecognitionOptions(seed=-1), "seed"),
+        (RecognitionOptions(train_split="dev", test_split="dev"), "is the test split"),
     ],
 )
 def test_bad_options_are_refused_before_any_work(options, named):
     with pytest.raises(ConfigError, match=named):
         check_options(options)
+
+
+def test_zero_shot_alone_may_use_any_train_split():
+    check_options(RecognitionOptions(methods=("zero-shot",), train_split="test"))

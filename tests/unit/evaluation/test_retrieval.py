@@ -100,3 +100,12 @@ def test_table_names_every_metric():
     table = format_table(retrieval_metrics(np.eye(3)[:, :2], np.eye(2), target))
     for name in ("P@1", "R@10", "median_rank", "chance", "text→pose", "pose→text"):
         assert name in table
+
+
+def test_nan_scores_rank_last_not_first():
+    # Every comparison with NaN is false: unguarded, a broken model would score R@1 = 1.
+    pose_emb = np.full((3, 4), np.nan, dtype=np.float32)
+    text_emb = np.eye(3, 4, dtype=np.float32)
+    metrics = retrieval_metrics(pose_emb, text_emb, np.arange(3))
+    assert metrics["text_to_pose"]["R@1"] == 0.0
+    assert metrics["pose_to_text"]["R@1"] == 0.0

@@ -1,6 +1,8 @@
 import numpy as np
+import pytest
 
 from signclip.index import SignIndex
+from signclip.index.errors import QueryError
 from signclip.index.query import language_pairs, search_pose, search_text
 from tests.unit.index.helpers import records, unit_rows
 
@@ -75,3 +77,17 @@ def test_pose_query_searches_its_embedding():
     index = make_index()
     hits = search_pose(PromptEncoder(), index, index.vectors[4], k=2)
     assert hits[0].clip_id == "clip-4"
+
+
+def test_a_text_with_its_own_tags_is_searched_once_as_written():
+    index, encoder = make_index(), PromptEncoder()
+    hits = search_text(encoder, index, "<en> <swl> house", k=5)
+    assert encoder.prompts == ["<en> <swl> house"]  # not wrapped in the template again
+    scores = index.vectors @ encoder.vector("<en> <swl> house")
+    expected = [index.records[i].clip_id for i in np.argsort(-scores, kind="stable")[:5]]
+    assert [h.clip_id for h in hits] == expected
+
+
+def test_an_empty_text_is_refused():
+    with pytest.raises(QueryError, match="empty"):
+        search_text(PromptEncoder(), make_index(), "   ")
