@@ -38,14 +38,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from signclip.index.identity import model_identity
-    from signclip.index.query import search_pose, search_text
+    from signclip.index.query import check_languages, search_pose, search_text
     from signclip.index.store import SignIndex
     from signclip.inference import SignCLIPEncoder
 
     if args.k < 1:
         raise SignclipError(f"-k must be at least 1, got {args.k}")
     index = SignIndex.load(args.index, backend=args.backend)
-    _check_languages(index, args.sign_language, args.spoken_language)
+    flags = ("--sign-language", "--spoken-language")
+    check_languages(index, args.sign_language, args.spoken_language, flags)
     model = args.model or index.model.get("path")
     if not model:
         raise SignclipError(f"index {args.index}: records no model folder; give --model")
@@ -68,18 +69,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_table(hits)
     return 0
-
-
-def _check_languages(index, sign_language: str | None, spoken_language: str | None) -> None:
-    """A language the index does not hold is a typo far more often than an empty search."""
-    for flag, wanted, present in (
-        ("--sign-language", sign_language, index.sign_languages),
-        ("--spoken-language", spoken_language, index.spoken_languages),
-    ):
-        if wanted is not None and wanted not in present:
-            raise SignclipError(
-                f"{flag} {wanted!r}: no clip of the index has it (it holds: {', '.join(present)})"
-            )
 
 
 def _print_table(hits) -> None:

@@ -27,6 +27,25 @@ def language_pairs(index: SignIndex) -> list[tuple[str, str]]:
     return sorted({(r.spoken_language, r.sign_language) for r in index.records})
 
 
+def check_languages(
+    index: SignIndex,
+    sign_language: str | None,
+    spoken_language: str | None,
+    names: tuple[str, str] = ("sign_language", "spoken_language"),
+) -> None:
+    """A filter naming a language the index does not hold is refused (a typo far more often
+    than a wish for no results); `names` are the filters as the caller spells them."""
+    for name, wanted, present in (
+        (names[0], sign_language, index.sign_languages),
+        (names[1], spoken_language, index.spoken_languages),
+    ):
+        if wanted is not None and wanted not in present:
+            raise QueryError(
+                f"{name} {wanted!r}: the index holds no such language "
+                f"(it holds: {', '.join(present) or 'none'})"
+            )
+
+
 def search_text(
     encoder: SignCLIPEncoder,
     index: SignIndex,

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from signclip.index.errors import QueryError
-from signclip.index.query import DEFAULT_TEMPLATE, language_pairs, merged, text_queries
+from signclip.index.query import (
+    DEFAULT_TEMPLATE,
+    check_languages,
+    language_pairs,
+    merged,
+    text_queries,
+)
 from signclip.index.store import Hit, SignIndex
 from signclip.serve.batcher import MicroBatcher
 from signclip.serve.errors import RequestError
@@ -43,7 +49,6 @@ class SearchService:
         self.prompts = [make_prompt(self.template, *entry) for entry in self.text_entries]
         # Derived once: requests only filter these short lists.
         self.pairs = language_pairs(index)
-        self.spoken_languages = sorted({spoken for spoken, _ in self.pairs})
         self._rows_of_sign = {
             sign: np.array([i for i, e in enumerate(self.text_entries) if e[2] == sign], np.int64)
             for sign in self.sign_languages
@@ -52,16 +57,10 @@ class SearchService:
         self._lock = threading.Lock()
 
     def check_languages(self, sign_language: str | None, spoken_language: str | None) -> None:
-        """A filter naming a language the index does not hold is refused, not answered empty."""
-        for name, value, known in (
-            ("sign_language", sign_language, self.sign_languages),
-            ("spoken_language", spoken_language, self.spoken_languages),
-        ):
-            if value is not None and value not in known:
-                raise RequestError(
-                    f"{name} {value!r}: the index holds no such language "
-                    f"(it holds: {', '.join(known) or 'none'})"
-                )
+        try:
+            check_languages(self.index, sign_language, spoken_language)
+        except QueryError as exc:
+            raise RequestError(str(exc)) from None
 
     def warm_up(self) -> None:
         """Embed the index's prompts now, so no request waits for it."""
