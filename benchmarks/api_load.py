@@ -74,7 +74,7 @@ def make_model(folder: Path) -> Path:
     tokenizer.add_language_tags(["<en>", *(f"<{lang}>" for lang in LANGUAGES)])
     torch.manual_seed(0)
     model = build_model(cfg.model, cfg.pose, feature_layout(cfg.pose).num_features, tokenizer)
-    save_model(folder, model.eval(), tokenizer)
+    save_model(folder, model.eval(), tokenizer, prompt=cfg.data.prompt)
     return folder
 
 

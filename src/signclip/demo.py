@@ -10,8 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from signclip.analysis.report import embed_clips, language_id
 from signclip.config import load_config
 from signclip.data.prepared import PreparedData, prepare_data, require_split
+from signclip.evaluation.breakdown import cross_language_similarity, language_breakdown
 from signclip.evaluation.evaluate import evaluate_clips
 from signclip.evaluation.retrieval import format_table
 from signclip.index.build import build_index
@@ -47,6 +49,7 @@ class DemoResult:
     model: Path
     index: Path
     metrics: dict
+    findings: dict  # per-language results, answer kinds, language identification
     text_searches: list[Search]
     pose_searches: list[Search]
     seconds: dict[str, float]
@@ -98,6 +101,7 @@ def run_demo(settings: DemoSettings) -> DemoResult:
     data = prepare_data(cfg.data, cfg.pose, progress=False)
     test = require_split(data, "test", str(generated.manifest))
     metrics = evaluate_clips(encoder, data, test)
+    findings = what_it_gets_right(encoder, data, test)
     text_searches, pose_searches = example_searches(encoder, data, test)
     seconds["evaluate"] = time.perf_counter() - mark
 
@@ -121,12 +125,29 @@ def run_demo(settings: DemoSettings) -> DemoResult:
         run.model,
         index,
         metrics,
+        findings,
         text_searches,
         pose_searches,
         seconds,
         example_word=example.text,
         example_language=example.sign_language,
     )
+
+
+def what_it_gets_right(encoder: SignCLIPEncoder, data: PreparedData, test: np.ndarray) -> dict:
+    """Per sign language: recall, the kinds of wrong answers, whether prompts of one concept in
+    two languages differ, and sign-language identification from the pose."""
+    embedded = embed_clips(encoder, data, test, encoder.contract.prompt)
+    scores = encoder.similarity(embedded.pose, embedded.text)
+    clip_labels = list(zip(embedded.languages, embedded.concepts, strict=True))
+    findings = language_breakdown(scores, clip_labels, embedded.text_labels)
+    findings["prompt_similarity_across_languages"] = cross_language_similarity(
+        embedded.text, embedded.text_labels
+    )
+    ident = language_id(encoder, embedded)
+    findings["language_id"] = {k: ident[k] for k in ("accuracy", "chance_majority", "prompts")}
+    findings["language_id"]["chance_uniform"] = ident["chance_uniform"]
+    return findings
 
 
 def example_searches(
@@ -162,6 +183,26 @@ def example_searches(
     return text_searches, pose_searches
 
 
+def print_findings(findings: dict) -> None:
+    print("\nby sign language (R@1 in the ranking of every language's clips and texts):")
+    for language, row in findings["languages"].items():
+        print(
+            f"  {language}: {row['clips']} clips, sign→text {row['pose_to_text_R@1']:.3f}, "
+            f"text→sign {row['text_to_pose_R@1']:.3f}"
+        )
+    kinds = findings["pose_to_text_top1"]
+    print(
+        f"sign→text top-1: right {kinds['correct']:.1%}, right concept in another language "
+        f"{kinds['other_language']:.1%}, another concept {kinds['other_concept']:.1%}, both "
+        f"wrong {kinds['both_wrong']:.1%}"
+    )
+    ident = findings["language_id"]
+    print(
+        f"sign-language identification from the pose: accuracy {ident['accuracy']:.3f} "
+        f"(chance {ident['chance_uniform']:.3f}, majority {ident['chance_majority']:.3f})"
+    )
+
+
 def _describe(data: PreparedData, index: int) -> str:
     record = data.records[index]
     return f"{record.clip_id} ({record.sign_language} '{record.text}', signer {record.signer})"
@@ -174,6 +215,7 @@ def print_result(result: DemoResult) -> None:
         "(each number beside its chance level)"
     )
     print(format_table(metrics))
+    print_findings(result.findings)
     for title, searches in (
         ("text → sign", result.text_searches),
         ("sign → text", result.pose_searches),

@@ -4,6 +4,7 @@ The model code (transformers) is imported only by the tests that train: every sp
 imports this module, and the loss test's processes then start in seconds.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -123,15 +124,20 @@ def _stop_and_resume_worker(overrides: list[str], stop_at: int, out: Path) -> No
 
     state = init_distributed("cpu")
     try:
-        train_and_record(state, [*overrides, f"train.max_steps={stop_at}"], False, out / "first")
+        train_and_record(state, overrides, False, out / "first", stop_at=stop_at)
         train_and_record(state, overrides, True, out / "resumed")
     finally:
         cleanup(state)
 
 
-def train_and_record(state, overrides: list[str], resume: bool, out: Path) -> None:
-    """Train (or resume) the run; record the first global batch's gradients and the end weights."""
+def train_and_record(
+    state, overrides: list[str], resume: bool, out: Path, stop_at: int | None = None
+) -> None:
+    """Train (or resume) the run; record the first global batch's gradients and the end weights.
+    With `stop_at`, every process is interrupted (as by Ctrl-C) before that step, as a killed job
+    would be; the run saves where it is."""
     from signclip.config import load_config
+    from signclip.errors import SignclipError
     from signclip.training.loop import build_trainer
 
     trainer = build_trainer(load_config("tiny", overrides), resume, state)
@@ -140,7 +146,20 @@ def train_and_record(state, overrides: list[str], resume: bool, out: Path) -> No
         trainer.compute_gradients(trainer.train_idx[:4])
         record["grads"] = {n: p.grad.clone() for n, p in trainer.model.named_parameters()}
         trainer.optimizer.zero_grad(set_to_none=True)
-    trainer.fit()
+    if stop_at is not None:
+        step = trainer.train_step
+
+        def interrupted(indices):
+            if trainer.progress.step == stop_at:
+                raise KeyboardInterrupt
+            return step(indices)
+
+        trainer.train_step = interrupted
+        # "interrupted at step N; continue with --resume"
+        with contextlib.suppress(SignclipError):
+            trainer.fit()
+    else:
+        trainer.fit()
     record["weights"] = {k: v.clone() for k, v in trainer.model.state_dict().items()}
     out.mkdir(exist_ok=True)
     torch.save(record, out / f"rank{state.rank}.pt")

@@ -228,7 +228,7 @@ def test_full_queue_answers_503(built):
         gate.wait(10)
         return original(texts)
 
-    slow = SignCLIPEncoder(encoder.model, encoder.tokenizer, device="cpu")
+    slow = SignCLIPEncoder(encoder.model, encoder.tokenizer, encoder.contract, device="cpu")
     slow.embed_texts = held
     app = create_app(slow, None, ServeLimits(queue_size=1, batch_wait_ms=0))
     with TestClient(app) as test_client, ThreadPoolExecutor(2) as pool:

@@ -5,9 +5,10 @@ import torch
 from safetensors.torch import load_file
 
 from signclip.config import load_config
+from signclip.distributed import DistState
 from signclip.errors import ConfigError, PoseFileError, SignclipError
 from signclip.training.logs import read_metrics
-from signclip.training.loop import train
+from signclip.training.loop import Trainer, build_trainer, train
 
 from .conftest import tiny_overrides
 
@@ -16,7 +17,9 @@ def weights(folder):
     return load_file(str(folder / "model.safetensors"))
 
 
-def test_interrupted_and_resumed_run_ends_with_the_same_weights(tiny_manifest, tmp_path):
+def test_interrupted_and_resumed_run_ends_with_the_same_weights(
+    tiny_manifest, tmp_path, monkeypatch
+):
     augment = (
         "augment.speed_std=0.2",
         "augment.affine_std=0.2",
@@ -26,16 +29,23 @@ def test_interrupted_and_resumed_run_ends_with_the_same_weights(tiny_manifest, t
         "train.batch_size=4",
     )
     straight = train(load_config("tiny", tiny_overrides(tiny_manifest, tmp_path / "a", *augment)))
-    stopped = train(
-        load_config(
-            "tiny", tiny_overrides(tiny_manifest, tmp_path / "b", *augment, "train.max_steps=4")
-        )
-    )
-    assert json.loads((stopped.last / "signclip.json").read_text())  # a loadable model folder
-    at_stop = weights(stopped.last)
-    resumed = train(
-        load_config("tiny", tiny_overrides(tiny_manifest, tmp_path / "b", *augment)), resume=True
-    )
+    # Ctrl-C in the middle of the 5th step: the run saves where it is and says how to go on.
+    step = Trainer.train_step
+
+    def interrupted(self, indices):
+        if self.progress.step == 4:
+            raise KeyboardInterrupt
+        return step(self, indices)
+
+    cfg = load_config("tiny", tiny_overrides(tiny_manifest, tmp_path / "b", *augment))
+    monkeypatch.setattr(Trainer, "train_step", interrupted)
+    with pytest.raises(SignclipError, match="interrupted at step 4; continue with --resume"):
+        train(cfg)
+    monkeypatch.setattr(Trainer, "train_step", step)
+    stopped = tmp_path / "b" / "checkpoints" / "last"
+    assert json.loads((stopped / "signclip.json").read_text())  # a loadable model folder
+    at_stop = weights(stopped)
+    resumed = train(cfg, resume=True)
     a, b = weights(straight.last), weights(resumed.last)
     assert a.keys() == b.keys()
     diff = max(float((a[k] - b[k]).abs().max()) for k in a)
@@ -49,7 +59,7 @@ def test_training_logs_metrics_and_saves_config_and_best(tiny_manifest, tmp_path
     rows = read_metrics(run.path)
     assert any(r["kind"] == "train" and "loss" in r for r in rows)
     val = [r for r in rows if r["kind"] == "val"]
-    assert len(val) == 2 and "p2t_R@1" in val[0] and "loss" in val[0]
+    assert len(val) == 2 and "p2t_R@1" in val[0] and "score" in val[0]
     assert (run.path / "config.yaml").is_file()
     assert run.best.is_dir() and run.last.is_dir()
     assert (run.path / "tensorboard").is_dir()
@@ -100,3 +110,36 @@ def test_length_buckets_reach_the_training_plan(tiny_manifest, tmp_path):
         return sum(int(lengths[b].max() * len(b) - lengths[b].sum()) for p in plans for b in p)
 
     assert padding(4) < padding(0)
+
+
+def test_max_steps_ends_the_schedule_and_the_run_is_validated(tiny_manifest, tmp_path):
+    cfg = load_config(
+        "tiny",
+        tiny_overrides(
+            tiny_manifest,
+            tmp_path / "r",
+            "train.epochs=50",
+            "train.max_steps=6",
+            "train.log_every=1",
+        ),
+    )
+    run = train(cfg)
+    rows = read_metrics(run.path)
+    lrs = [r["lr"] for r in rows if r["kind"] == "train"]
+    assert len(lrs) == 6
+    # Cosine over 6 steps, not over 50 epochs: the last step's rate has decayed to 0.
+    assert lrs[-1] == pytest.approx(0.0, abs=1e-12) and lrs[2] > 0
+    val = [r for r in rows if r["kind"] == "val"]
+    # One step per epoch here: every epoch is validated once, the stopping step included.
+    assert [r["step"] for r in val] == [1, 2, 3, 4, 5, 6] and run.best.is_dir()
+
+
+def test_dev_score_does_not_depend_on_the_batch_sizes(tiny_manifest, tmp_path):
+    scores = []
+    for name, sizes in (("a", ("4", "1")), ("b", ("8", "256"))):
+        extra = (f"train.batch_size={sizes[0]}", f"train.eval_batch_size={sizes[1]}")
+        cfg = load_config("tiny", tiny_overrides(tiny_manifest, tmp_path / name, *extra))
+        trainer = build_trainer(cfg, resume=False, dist=DistState.single(torch.device("cpu")))
+        scores.append(trainer.validation_metrics())
+    assert scores[0]["pose_to_text"] == pytest.approx(scores[1]["pose_to_text"], abs=1e-6)
+    assert scores[0]["text_to_pose"] == pytest.approx(scores[1]["text_to_pose"], abs=1e-6)

@@ -24,7 +24,6 @@ from signclip.analysis.language_id import identify_languages
 from signclip.analysis.maps import project_2d
 from signclip.analysis.plots import plot_confusion, plot_map, plot_spread
 from signclip.analysis.spread import concept_spread
-from signclip.config import DataConfig
 from signclip.data.prepared import PreparedData
 from signclip.errors import ManifestError
 from signclip.inference import SignCLIPEncoder
@@ -39,7 +38,6 @@ class AnalysisOptions:
     probes: tuple[Probe, ...] = ()  # given language swaps "A:X,B:X,B:Y", parsed
     free_texts: tuple[tuple[str, str, str], ...] = ()  # given free texts "king,man,woman"
     max_analogies: int = 50  # default probes drawn at most
-    prompt: str = DataConfig.prompt
     seed: int = 0
     neighbours: int = 5
 
@@ -94,7 +92,7 @@ def analyze(
     report["analogies"] = _analogies(encoder, embedded, options)
     ranking = concept_spread(embedded.pose, embedded.concepts, embedded.languages)
     report["concept_spread"] = ranking
-    report["language_id"] = _language_id(encoder, embedded)
+    report["language_id"] = language_id(encoder, embedded)
     figures = []
     if ranking:
         figures.append(plot_spread(ranking, out / "concept_spread.png"))
@@ -163,7 +161,8 @@ def _free_text(
     return {"probe": f"{terms[0]} − {terms[1]} + {terms[2]}", "neighbours": neighbours}
 
 
-def _language_id(encoder: SignCLIPEncoder, embedded: Embedded) -> dict:
+def language_id(encoder: SignCLIPEncoder, embedded: Embedded) -> dict:
+    """Sign-language identification of `embedded`'s poses from language prompts alone."""
     names = list(embedded.language_prompts)
     prompt_emb = encoder.embed_texts([embedded.language_prompts[n] for n in names])
     result = identify_languages(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from signclip.cli.prompt_option import add_prompt_option
 from signclip.config import DataConfig
 from signclip.errors import SignclipError
 
@@ -35,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-analogies", type=int, default=50, help="default probes drawn (0: none)"
     )
-    parser.add_argument("--prompt", default=DataConfig.prompt, help="prompt template")
+    add_prompt_option(parser)
     parser.add_argument("--cache-dir", help="feature cache root (default: ~/.cache/signclip)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
@@ -55,19 +56,19 @@ def run(args: argparse.Namespace) -> int:
         raise SignclipError(f"--max-analogies {args.max_analogies}: must be >= 0")
     require_method(args.method)
     probes, free_texts = parse_analogies(args.analogy)
+    out = Path(args.out) if args.out else Path(args.model) / "analysis"
+    if out.exists() and not out.is_dir():  # refused before the model loads and clips embed
+        raise SignclipError(f"--out {out}: is a file, not a folder")
+    encoder = SignCLIPEncoder.from_pretrained(args.model, device=args.device, prompt=args.prompt)
     options = AnalysisOptions(
         method=args.method,
         probes=probes,
         free_texts=free_texts,
         max_analogies=args.max_analogies,
-        prompt=args.prompt,
         seed=args.seed,
     )
-    out = Path(args.out) if args.out else Path(args.model) / "analysis"
-    if out.exists() and not out.is_dir():  # refused before the model loads and clips embed
-        raise SignclipError(f"--out {out}: is a file, not a folder")
-    encoder = SignCLIPEncoder.from_pretrained(args.model, device=args.device)
-    data_cfg = DataConfig(manifest=args.manifest, cache_dir=args.cache_dir, prompt=args.prompt)
+    prompt = encoder.contract.prompt
+    data_cfg = DataConfig(manifest=args.manifest, cache_dir=args.cache_dir, prompt=prompt)
     data = prepare_data(data_cfg, encoder.pose_config, progress=not args.no_progress)
     if args.split:
         indices = require_split(data, args.split, args.manifest)
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         indices = np.arange(len(data.records), dtype=np.int64)
     # Checked before the clips are embedded, so a typo costs seconds, not the whole run.
     check_terms(probes, {(data.records[i].sign_language, data.records[i].text) for i in indices})
-    embedded = embed_clips(encoder, data, indices, args.prompt)
+    embedded = embed_clips(encoder, data, indices, prompt)
     report = analyze(encoder, embedded, options, out)
     _summary(report, len(data.report.failures), out)
     return 0

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             f"override {fixed[0]!r}: the model and pose settings come from --model's folder"
         )
     cfg = load_config(args.config, [*args.overrides, f"data.manifest={args.manifest}"])
-    cfg = config_from_folder(cfg, args.model)
+    cfg = config_from_folder(cfg, args.model, keep_prompt=_sets_prompt(args))
     # The test split must be unseen: neither trained on nor used to pick the best checkpoint.
     if args.test_split in (cfg.data.train_split, cfg.data.val_split):
         raise ConfigError(
@@ -66,6 +66,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"model: {folder.model}")
     print(f"recognition: {out}")
     return 0
+
+
+def _sets_prompt(args: argparse.Namespace) -> bool:
+    """Whether the user chose the prompt (`--set data.prompt=...` or a recipe that sets one);
+    otherwise fine-tuning keeps the template the model folder was trained with."""
+    from signclip.config import DataConfig, load_config
+
+    if any(o.split("=", 1)[0].strip() == "data.prompt" for o in args.overrides):
+        return True
+    return load_config(args.config).data.prompt != DataConfig().prompt
 
 
 def recognition_after_training(cfg, model_folder, test_split: str) -> dict:

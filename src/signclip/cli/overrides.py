@@ -13,5 +13,8 @@ def add_overrides(parser: argparse.ArgumentParser, example: str) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help=f"override a setting, e.g. {example}",
+        help=(
+            f"override a setting, e.g. {example}; a text setting takes VALUE as written, "
+            "others read it as YAML (true, 1e-4, [0.9, 0.98], null)"
+        ),
     )

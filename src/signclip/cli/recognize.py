@@ -24,8 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="TEMPLATE",
         help="zero-shot prompt, repeatable (embeddings averaged); placeholders {gloss} (or "
-        "{text}), {spoken_language}, {sign_language}; default '<{spoken_language}> "
-        "<{sign_language}> {gloss}'",
+        "{text}), {spoken_language}, {sign_language}; default: the model folder's own",
     )
     parser.add_argument(
         "--shots", type=int, nargs="+", default=[1, 5, 10, 100], help="support clips per class"
@@ -56,18 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from signclip.config import DataConfig
     from signclip.data.prepared import prepare_data
-    from signclip.evaluation.recognition import (
-        DEFAULT_TEMPLATE,
-        RecognitionOptions,
-        check_options,
-        recognize,
-    )
+    from signclip.evaluation.recognition import RecognitionOptions, check_options, recognize
     from signclip.inference import SignCLIPEncoder
 
     options = RecognitionOptions(
         train_split=args.train_split,
         test_split=args.test_split,
-        templates=tuple(args.templates or [DEFAULT_TEMPLATE]),
+        templates=tuple(args.templates or ()),
         shots=tuple(dict.fromkeys(args.shots)),
         seed=args.seed,
         methods=tuple(dict.fromkeys(args.methods)),

@@ -6,7 +6,7 @@ import argparse
 import json
 from dataclasses import asdict
 
-from signclip.config import DataConfig
+from signclip.cli.prompt_option import add_prompt_option
 from signclip.errors import SignclipError
 
 HELP = "search an index by text or by .pose file; prints ranked clips with scores"
@@ -23,9 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("-k", type=int, default=10, help="number of results (default: 10)")
     parser.add_argument("--model", help="saved model folder (default: the index's model)")
-    parser.add_argument(
-        "--prompt", default=DataConfig.prompt, help="prompt template of text queries"
-    )
+    add_prompt_option(parser)
     parser.add_argument(
         "--backend",
         choices=("exact", "faiss"),
@@ -51,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if not model:
         raise SignclipError(f"index {args.index}: records no model folder; give --model")
     index.check_model(model_identity(model))
-    encoder = SignCLIPEncoder.from_pretrained(model, device=args.device)
+    encoder = SignCLIPEncoder.from_pretrained(model, device=args.device, prompt=args.prompt)
     if args.text is not None:
         hits = search_text(
             encoder,
@@ -60,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
             args.k,
             args.sign_language,
             args.spoken_language,
-            template=args.prompt,
         )
     else:
         hits = search_pose(encoder, index, args.pose, args.k, args.sign_language)

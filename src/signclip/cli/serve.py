@@ -7,6 +7,7 @@ import math
 import os
 from pathlib import Path
 
+from signclip.cli.prompt_option import add_prompt_option
 from signclip.errors import SignclipError
 
 HELP = "serve embeddings and index search over HTTP, with a web page at /"
@@ -18,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:1 or auto")
+    add_prompt_option(parser)
     limits = parser.add_argument_group("request limits")
     limits.add_argument("--max-body-mb", type=float, default=16.0, help="request body size")
     limits.add_argument("--max-batch", type=int, default=64, help="texts or poses per request")
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     # The model thread gets half the cores and request threads parse payloads on the rest: on a
     # busy machine, torch threads waiting for a core cost far more than they gain.
     torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // 2))
-    encoder = SignCLIPEncoder.from_pretrained(args.model, device=args.device)
+    encoder = SignCLIPEncoder.from_pretrained(args.model, device=args.device, prompt=args.prompt)
     index = None
     if args.index:
         index = SignIndex.load(args.index)

@@ -39,7 +39,7 @@ from signclip.errors import ManifestError, PoseFileError, SignclipError
 from signclip.parallel import ordered_map
 
 # Bump when the stored layout or the meaning of stored features changes: old folders are ignored.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 Extractor = Callable[[Path, PoseConfig], np.ndarray]
 # (clip id, path, one-line reason)

@@ -11,18 +11,26 @@ import matplotlib.pyplot as plt
 
 
 def plot_loss(rows: list[dict], out: Path) -> Path:
-    """Training loss per logged step and validation loss per epoch, from metrics.jsonl rows."""
+    """Training loss per logged step and, on a second axis, the dev retrieval score that picks
+    the best checkpoint, from metrics.jsonl rows."""
     train = [(r["step"], r["loss"]) for r in rows if r["kind"] == "train" and "loss" in r]
-    val = [(r["step"], r["loss"]) for r in rows if r["kind"] == "val" and "loss" in r]
+    val = [(r["step"], r["score"]) for r in rows if r["kind"] == "val" and "score" in r]
     fig, ax = plt.subplots(figsize=(6, 3.5), dpi=120)
     if train:
         ax.plot(*zip(*train, strict=True), label="training loss", color="#1f77b4")
-    if val:
-        ax.plot(*zip(*val, strict=True), "o-", label="validation loss", color="#d62728")
     ax.set_xlabel("optimiser step")
     ax.set_ylabel("InfoNCE loss")
     ax.grid(alpha=0.3)
-    ax.legend()
+    handles = ax.get_legend_handles_labels()
+    if val:
+        dev = ax.twinx()
+        dev.plot(*zip(*val, strict=True), "o-", label="dev retrieval score", color="#d62728")
+        dev.set_ylabel("mean R@1/5/10, both directions")
+        dev.set_ylim(0, 1)
+        extra = dev.get_legend_handles_labels()
+        handles = (handles[0] + extra[0], handles[1] + extra[1])
+    if handles[0]:
+        ax.legend(*handles, loc="center right")
     fig.tight_layout()
     fig.savefig(out)
     plt.close(fig)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from tqdm import tqdm
@@ -34,7 +34,6 @@ from signclip.inference import SignCLIPEncoder
 from signclip.text.prompts import make_prompt
 
 METHODS = ("zero-shot", "few-shot", "knn", "probe")
-DEFAULT_TEMPLATE = "<{spoken_language}> <{sign_language}> {gloss}"
 DEFAULT_SHOTS = (1, 5, 10, 100)
 # The paper's few-shot seed.
 DEFAULT_SEED = 42
@@ -45,7 +44,8 @@ EMBED_CHUNK = 512
 class RecognitionOptions:
     train_split: str = "train"
     test_split: str = "test"
-    templates: tuple[str, ...] = (DEFAULT_TEMPLATE,)
+    # Zero-shot prompt templates, embeddings averaged; empty: the model folder's own template.
+    templates: tuple[str, ...] = ()
     shots: tuple[int, ...] = DEFAULT_SHOTS
     seed: int = DEFAULT_SEED
     methods: tuple[str, ...] = METHODS
@@ -177,8 +177,6 @@ def check_options(options: RecognitionOptions) -> None:
             f"train split {options.train_split!r} is the test split: few-shot, k-NN and the "
             "probe need clips other than the ones they are tested on"
         )
-    if not options.templates:
-        raise ConfigError("recognition needs at least one prompt template")
     # A bad placeholder fails now, not after the embedding.
     for template in options.templates:
         fill_template(template, "x", "en", "ase")
@@ -189,6 +187,8 @@ def recognize(
 ) -> dict:
     """Run the chosen methods; the result maps each method to its metrics, plus the setup."""
     check_options(options)
+    if not options.templates:
+        options = replace(options, templates=(encoder.contract.prompt,))
     test_rows = _split(data, options.test_split, manifest, required=True)
     test_records = [data.records[i] for i in test_rows]
     classes = list(dict.fromkeys(r.text for r in test_records))

@@ -2,6 +2,24 @@
 
 Ranks are pessimistic: a wrong candidate that ties with the best correct one counts as ranked
 above it, so a model that gives every candidate the same score is scored at chance, never at 1.0.
+
+Definitions, for a query with c correct among N candidates (text→pose: c clips of the text among
+N clips; pose→text: c = 1 among M distinct texts):
+
+- rank: the 1-based rank of the best-ranked correct candidate.
+- R@k: the share of queries whose rank is at most k (1.0 for every query when k >= N).
+- P@k: correct candidates in the top k, divided by the length of that list, min(k, N): with fewer
+  than k candidates the list holds all N of them, so a perfect model still scores 1 if c = N.
+- median_rank: the ordinary median of the queries' ranks, the mean of the two middle values for
+  an even count. For a distribution it is the mean of the lowest rank r with P(rank <= r) >= 1/2
+  and the lowest with P(rank <= r) > 1/2: both are the middle rank unless some rank reaches
+  exactly 1/2, as the sample's two middle values do.
+
+Chance levels are those of a ranking drawn uniformly at random, averaged over the same queries:
+R@k = 1 - C(N - c, k) / C(N, k); P@k = c / N at every k (a random list of min(k, N) candidates
+holds c * min(k, N) / N correct ones on average); median_rank is the median, in the convention
+above, of the ranks of all queries pooled, each query's rank following
+P(rank > r) = C(N - r, c) / C(N, c).
 """
 
 from __future__ import annotations
@@ -45,6 +63,30 @@ def _hits_in_top_k(scores: torch.Tensor, correct: torch.Tensor, k: int) -> torch
     return correct.gather(1, top).sum(dim=1)
 
 
+def _median(values: torch.Tensor) -> float:
+    # torch's median is the lower middle value for an even count; numpy's is the ordinary one.
+    return float(np.median(values.numpy()))
+
+
+def _chance_median(num_candidates: int, num_correct: np.ndarray) -> float:
+    """Median rank of a random ranking, pooled over queries with `num_correct` correct each."""
+    kinds, queries = np.unique(num_correct, return_counts=True)
+    ranks = np.arange(1, num_candidates + 1)
+    below = np.zeros(num_candidates)  # P(rank <= r) for r = 1..N, pooled over the queries
+    for c, count in zip(kinds, queries, strict=True):
+        # P(rank > r) = C(N - r, c) / C(N, c), built as a running product so N can be large:
+        # each step multiplies by C(N - r, c) / C(N - r + 1, c) = (N - r + 1 - c) / (N - r + 1).
+        step = np.clip(num_candidates - ranks + 1 - c, 0, None) / (num_candidates - ranks + 1)
+        below += count * (1.0 - np.cumprod(step))
+    below /= queries.sum()
+    # The running products are rounded: a rank whose cumulative share is within this of 1/2
+    # counts as reaching exactly 1/2.
+    tolerance = 1e-9
+    lower = ranks[np.argmax(below >= 0.5 - tolerance)]
+    upper = ranks[np.argmax(below > 0.5 + tolerance)]
+    return float(lower + upper) / 2
+
+
 def _chance_recall(num_candidates: int, num_correct: np.ndarray, k: int) -> float:
     """Expected R@k of a random ranking: 1 - C(N - c, k) / C(N, k), averaged over queries."""
     values = [
@@ -84,9 +126,9 @@ def retrieval_metrics(
     t2p: dict[str, float | int] = {"queries": int(scores.shape[0]), "candidates": num_clips}
     for k in ks:
         hits = _hits_in_top_k(scores, correct, k)
-        t2p[f"P@{k}"] = float((hits.float() / k).mean())
+        t2p[f"P@{k}"] = float((hits.float() / min(k, num_clips)).mean())
         t2p[f"R@{k}"] = float((t2p_ranks <= k).float().mean())
-    t2p["median_rank"] = float(t2p_ranks.float().median(dim=0).values) if len(t2p_ranks) else 0.0
+    t2p["median_rank"] = _median(t2p_ranks) if len(t2p_ranks) else 0.0
     t2p["mean_rank"] = float(t2p_ranks.float().mean())
 
     p2t_correct = torch.zeros(num_clips, num_texts, dtype=torch.bool)
@@ -95,7 +137,7 @@ def retrieval_metrics(
     p2t: dict[str, float | int] = {"queries": num_clips, "candidates": num_texts}
     for k in ks:
         p2t[f"R@{k}"] = float((p2t_ranks <= k).float().mean())
-    p2t["median_rank"] = float(p2t_ranks.float().median())
+    p2t["median_rank"] = _median(p2t_ranks)
     p2t["mean_rank"] = float(p2t_ranks.float().mean())
 
     counts = per_text.numpy()
@@ -103,11 +145,11 @@ def retrieval_metrics(
         "text_to_pose": {
             **{f"P@{k}": float(np.mean(counts / num_clips)) for k in ks},
             **{f"R@{k}": _chance_recall(num_clips, counts, k) for k in ks},
-            "median_rank": float(np.median((num_clips - counts) / (counts + 1) + 1)),
+            "median_rank": _chance_median(num_clips, counts),
         },
         "pose_to_text": {
             **{f"R@{k}": min(1.0, k / num_texts) for k in ks},
-            "median_rank": (num_texts + 1) / 2,
+            "median_rank": _chance_median(num_texts, np.ones(1, dtype=np.int64)),
         },
     }
     return {"text_to_pose": t2p, "pose_to_text": p2t, "chance": chance}

@@ -1,6 +1,7 @@
 """Queries in the words of the model: a text becomes its training prompt, a pose its embedding.
 
-A text is searched as the prompt the model was trained with, e.g. `<en> <ase> house`. The prompt
+A text is searched as the prompt the model was trained with (its folder's template, e.g.
+`<en> <ase> house`), unless the caller gives another template. The prompt
 names a sign language, so without `sign_language` the text is asked once per (spoken, sign)
 language pair present in the index, each prompt among that pair's clips, and the lists are merged
 by score: "house" finds houses in every sign language, each scored as its own prompt would be.
@@ -11,15 +12,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from signclip.config import DataConfig
 from signclip.index.errors import QueryError
 from signclip.index.store import Hit, SignIndex
 from signclip.text.prompts import language_tags, make_prompt
 
 if TYPE_CHECKING:  # torch and transformers load only when a model does
     from signclip.inference import PoseInput, SignCLIPEncoder
-
-DEFAULT_TEMPLATE = DataConfig.prompt
 
 
 def language_pairs(index: SignIndex) -> list[tuple[str, str]]:
@@ -53,10 +51,12 @@ def search_text(
     k: int = 10,
     sign_language: str | None = None,
     spoken_language: str | None = None,
-    template: str = DEFAULT_TEMPLATE,
+    template: str | None = None,
     backend: str | None = None,
 ) -> list[Hit]:
-    """The `k` clips closest to `text`; empty when no clip matches the language filters."""
+    """The `k` clips closest to `text`; empty when no clip matches the language filters.
+    `template` replaces the model's own prompt template."""
+    template = template or encoder.contract.prompt
     queries = text_queries(text, language_pairs(index), sign_language, spoken_language, template)
     if not queries:
         return []
@@ -73,7 +73,7 @@ def text_queries(
     pairs: list[tuple[str, str]],
     sign_language: str | None,
     spoken_language: str | None,
-    template: str = DEFAULT_TEMPLATE,
+    template: str,
 ) -> list[tuple[str, str | None, str | None]]:
     """(prompt, sign language, spoken language) of each search a text asks for, the languages
     being the filters its results must pass. A plain word becomes the prompt of each (spoken,

@@ -66,7 +66,9 @@ def build_model(
     pose_encoder = build_pose_encoder(model_cfg, num_features, text_encoder.config, tokenizer)
     if model_cfg.pose_init_from_text:
         pose_encoder.init_from_text(text_encoder.model)
-    return SignCLIP(model_cfg, pose_cfg, num_features, pose_encoder, text_encoder)
+    return SignCLIP(
+        model_cfg, pose_cfg, num_features, pose_encoder, text_encoder, tokenizer.tag_token_ids()
+    )
 
 
 def build_pose_encoder(

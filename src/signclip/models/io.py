@@ -1,9 +1,10 @@
 """Save a model folder and load it back with no network and no training config.
 
 A folder holds `model.safetensors` (every weight and buffer, logit scale and z-score statistics
-included), `signclip.json` (the model and pose configs and the feature count), `tokenizer/` and
-`text_config/` (the Hugging Face config of the text model as built: layers cut, vocabulary
-resized), from which the architecture is rebuilt with random weights before the weights load.
+included), `signclip.json` (the model and pose configs, the feature count, the prompt template and
+the windowing of long clips: see models/contract.py), `tokenizer/` and `text_config/` (the Hugging
+Face config of the text model as built: layers cut, vocabulary resized), from which the
+architecture is rebuilt with random weights before the weights load.
 """
 
 from __future__ import annotations
@@ -18,21 +19,35 @@ from transformers import AutoConfig, PretrainedConfig
 
 from signclip.config import ModelConfig, PoseConfig, from_dict, to_dict
 from signclip.errors import ConfigError, ModelFolderError
+from signclip.models.contract import ModelContract, default_stride
 from signclip.models.factory import build_pose_encoder
 from signclip.models.signclip import SignCLIP
 from signclip.models.text_encoder import TextEncoder, first_line
 from signclip.text.tokenizer import TextTokenizer
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1 folders recorded no prompt and always windowed at half the context; the only template
+# their training could have used without an override was this one.
+VERSION_1_PROMPT = "<{spoken_language}> <{sign_language}> {text}"
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "signclip.json"
 TOKENIZER_DIR = "tokenizer"
 TEXT_CONFIG_DIR = "text_config"
 
 
-def save_model(folder: str | Path, model: SignCLIP, tokenizer: TextTokenizer) -> None:
-    """Write everything `load_model` needs into `folder` (created if missing)."""
+def save_model(
+    folder: str | Path,
+    model: SignCLIP,
+    tokenizer: TextTokenizer,
+    prompt: str,
+    window_stride: int | None = None,
+) -> None:
+    """Write everything `load_model` and `load_contract` need into `folder` (created if missing).
+
+    `prompt` is the template the model was trained with; `window_stride` the frames between the
+    windows of a long clip (None: half the context)."""
     folder = Path(folder)
+    contract = ModelContract.of(model, tokenizer, prompt, window_stride)
     folder.mkdir(parents=True, exist_ok=True)
     # Contiguous CPU copies: safetensors refuses views, and a GPU model must save the same bytes.
     weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
@@ -42,6 +57,8 @@ def save_model(folder: str | Path, model: SignCLIP, tokenizer: TextTokenizer) ->
         "model": to_dict(model.model_config),
         "pose": to_dict(model.pose_config),
         "num_features": model.num_features,
+        "prompt": contract.prompt,
+        "windows": {"frames": contract.window_frames, "stride": contract.window_stride},
     }
     (folder / CONFIG_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     tokenizer.save(folder / TOKENIZER_DIR)
@@ -59,25 +76,59 @@ def load_model(folder: str | Path) -> tuple[SignCLIP, TextTokenizer]:
     text_encoder = TextEncoder.from_config(text_config, model_cfg.arch)
     try:
         pose_encoder = build_pose_encoder(model_cfg, num_features, text_config, tokenizer)
-        model = SignCLIP(model_cfg, pose_cfg, num_features, pose_encoder, text_encoder)
+        model = SignCLIP(
+            model_cfg, pose_cfg, num_features, pose_encoder, text_encoder, tokenizer.tag_token_ids()
+        )
     except ConfigError as exc:
         raise ModelFolderError(f"{folder / CONFIG_FILE}: {exc}") from exc
     _load_weights(model, folder / WEIGHTS_FILE)
     return model.eval(), tokenizer
 
 
-def _read_meta(path: Path) -> tuple[ModelConfig, PoseConfig, int]:
+def load_contract(folder: str | Path) -> ModelContract:
+    """The prompt template, language-tag mode, text length and windowing saved in `folder`."""
+    path = Path(folder) / CONFIG_FILE
+    meta = _read_json(path)
+    model_cfg, _, _ = _read_meta(path)
+    if meta["format_version"] == 1:
+        frames = model_cfg.max_frames
+        prompt, windows = VERSION_1_PROMPT, {"frames": frames, "stride": default_stride(frames)}
+    else:
+        prompt, windows = meta.get("prompt"), meta.get("windows")
+    if not isinstance(prompt, str) or not isinstance(windows, dict):
+        raise ModelFolderError(f"{path}: 'prompt' (text) and 'windows' (mapping) are required")
+    frames, stride = windows.get("frames"), windows.get("stride")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (frames, stride)):
+        raise ModelFolderError(f"{path}: windows.frames and windows.stride must be integers")
+    if frames > model_cfg.max_frames:
+        raise ModelFolderError(
+            f"{path}: windows.frames {frames} exceeds the model's context ({model_cfg.max_frames})"
+        )
+    try:
+        return ModelContract(
+            prompt, model_cfg.language_tags, model_cfg.text_max_length, frames, stride
+        )
+    except ConfigError as exc:
+        raise ModelFolderError(f"{path}: {exc}") from exc
+
+
+def _read_json(path: Path) -> dict:
     if not path.is_file():
         raise ModelFolderError(f"{path}: missing (not a saved signclip model)")
     try:
         meta = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ModelFolderError(f"{path}: not readable JSON ({first_line(exc)})") from exc
-    if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
+    if not isinstance(meta, dict) or meta.get("format_version") not in (1, FORMAT_VERSION):
         found = meta.get("format_version") if isinstance(meta, dict) else None
         raise ModelFolderError(
             f"{path}: format_version {found!r} is not supported (expected {FORMAT_VERSION})"
         )
+    return meta
+
+
+def _read_meta(path: Path) -> tuple[ModelConfig, PoseConfig, int]:
+    meta = _read_json(path)
     try:
         model_cfg = from_dict(ModelConfig, meta.get("model"), "model")
         pose_cfg = from_dict(PoseConfig, meta.get("pose"), "pose")

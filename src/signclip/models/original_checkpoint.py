@@ -70,6 +70,10 @@ _POSE_POSITIONS = "mmmodel.video_encoder.bert.embeddings.position_embeddings.wei
 _TEXT_WORDS = "mmmodel.text_encoder.embeddings.word_embeddings.weight"
 _TEXT_FFN = "mmmodel.text_encoder.encoder.layer.0.intermediate.dense.weight"
 _PROJECTION = "mmmodel.text_projection.linear.weight"
+# The original's text processor reserves 3 of its 64 positions, so a text keeps [CLS], at most 61
+# word-pieces and [SEP]: 63 tokens. Set here as well as in the paper presets: the checkpoint
+# fixes where texts are cut, whichever preset is named.
+ORIGINAL_TEXT_LENGTH = 63
 
 
 @dataclass(frozen=True)
@@ -126,12 +130,14 @@ def convert_original(
         pose_ffn=shape.ffn,
         max_frames=max_frames,
         projection_dim=shape.projection_dim,
+        text_max_length=ORIGINAL_TEXT_LENGTH,
         pose_init_from_text=False,  # every weight comes from the checkpoint
     )
     tokenizer = _tokenizer(text_model, model_cfg, shape.vocab)
     model = _build(model_cfg, cfg.pose, shape.num_features, text_config, tokenizer)
     _load_strictly(model, original.state, plan, checkpoint)
-    save_model(out, model.eval(), tokenizer)
+    # The preset's template is the original's: `<en> <ase> house` (E7.2), FingerCLIP's sentence.
+    save_model(out, model.eval(), tokenizer, prompt=cfg.data.prompt)
     conversion = Conversion(
         out,
         shape,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -31,7 +32,10 @@ class SignCLIP(nn.Module):
         num_features: int,
         pose_encoder: nn.Module,
         text_encoder: TextEncoder,
+        tag_token_ids: Sequence[int] = (),
     ):
+        """`tag_token_ids`: the language-tag tokens of the tokenizer; with a locked text tower
+        their embedding rows still learn, so that `<ase>` and `<gsg>` come to mean something."""
         super().__init__()
         self.model_config = model_config
         self.pose_config = pose_config
@@ -43,8 +47,40 @@ class SignCLIP(nn.Module):
             model_config.projection_dim, pose_encoder.width, text_encoder.width
         )
         self._init_scale(model_config)
-        if model_config.freeze_text:
-            self.text_encoder.requires_grad_(False)
+        self.partly_frozen: tuple[str, ...] = ()
+        self.lock_text(tag_token_ids)
+
+    def lock_text(self, tag_token_ids: Sequence[int]) -> None:
+        """Lock the text tower if the config says so, all but the rows of `tag_token_ids`; call
+        again after the vocabulary grows (a resized embedding is a new, unlocked matrix)."""
+        if not self.model_config.freeze_text:
+            return
+        self.text_encoder.requires_grad_(False)
+        self.partly_frozen = ()
+        if tag_token_ids:
+            self._unlock_token_rows(tag_token_ids)
+
+    def _unlock_token_rows(self, token_ids: Sequence[int]) -> None:
+        """Let the embedding rows of `token_ids` train while every other row stays locked.
+
+        Added tags start from the vocabulary's mean embedding; locked with the rest, every tag
+        would stay that same vector and prompts would not tell sign languages apart. The other
+        rows get a zero gradient, which Adam turns into a zero step; weight decay would still
+        shrink them, so the optimiser leaves this matrix undecayed (`partly_frozen`).
+        """
+        embedding = self.text_encoder.model.get_input_embeddings()
+        rows = torch.zeros(embedding.weight.shape[0], 1)
+        rows[torch.as_tensor(list(token_ids), dtype=torch.long)] = 1.0
+        # Not persistent: it follows from the tokenizer, and saved folders keep their key set.
+        self.register_buffer("trainable_token_rows", rows, persistent=False)
+        embedding.weight.requires_grad_(True)
+        embedding.weight.register_hook(lambda grad: grad * self.trainable_token_rows.to(grad))
+        prefix = "text_encoder.model."
+        self.partly_frozen = tuple(
+            prefix + name
+            for name, param in self.text_encoder.model.named_parameters()
+            if param is embedding.weight
+        )
 
     def train(self, mode: bool = True) -> SignCLIP:
         super().train(mode)
@@ -90,7 +126,9 @@ class SignCLIP(nn.Module):
 
     def encode_text(self, text: TextBatch) -> torch.Tensor:
         """Tokenised texts -> embeddings [B, E]."""
-        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.model_config.freeze_text):
+        # A locked tower needs no graph, unless gradients must reach its unlocked tag rows.
+        text_learns = not self.model_config.freeze_text or bool(self.partly_frozen)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and text_learns):
             pooled = self.text_encoder(text.input_ids, text.attention_mask)
         return self._finish(self.text_projection(pooled))
 

@@ -3,9 +3,10 @@
 Steps, for every preset:
 1. The preset's points are gathered by name from the first person; only x, y, z are kept (a 4th
    coordinate such as AUTSL's visibility is dropped, and confidence is never a feature; a 2D
-   file such as OpenPose's gets z = 0). A point is missing where its confidence is 0, where a
-   coordinate is not finite, or where the layout lacks an optional point. Missing points are NaN
-   inside the pipeline (see `normalize`) and exactly 0 in the features.
+   file such as OpenPose's gets z = 0). A point is missing where its confidence is 0 or NaN,
+   where a stored coordinate is corrupt (NaN, infinite or beyond ±1e6, see
+   `normalize.MAX_COORDINATE`), or where the layout lacks an optional point. Missing points are
+   NaN inside the pipeline (see `normalize`) and exactly 0 in the features.
    `PoseConfig.depth` then keeps z as stored, puts it in pixels or drops it (see `convention`).
 2. One transform per clip, from the file's shoulders (the preset's `shoulders`: POSE_LANDMARKS
    LEFT/RIGHT_SHOULDER, or BODY_25 LShoulder/RShoulder for openpose-body-hands; looked up in
@@ -23,6 +24,10 @@ Steps, for every preset:
    hand is used, mirrored (x negated after normalisation).
 4. With `PoseConfig.fps`, linear resampling in time (see `resample`).
 5. Flatten point-major, then xyz: F = K * 3.
+
+Features are finite and within ±2 * `MAX_FEATURE`: a clip with a point more than `MAX_FEATURE`
+widths (step 2's unit) from the centre is refused in step 2, and later steps only take
+differences of (sign-vq), interpolate between (resampling) or negate (mirroring) such values.
 """
 
 from __future__ import annotations
@@ -55,6 +60,10 @@ _WRIST_RELATIVE_PRESETS = frozenset({"sign-vq"})
 _DOMINANT = "dominant-hand"
 _LEFT_HAND = tuple((LEFT_HAND, p) for p in HAND_POINTS)
 _MIDDLE_MCP = HAND_POINTS.index("MIDDLE_FINGER_MCP")
+# Real recordings stay within about 3 shoulder widths of the shoulders. A thousand means wrong
+# shoulders (a near-zero width) or a wild point, and much larger values would overflow the
+# model's activations into a NaN embedding.
+MAX_FEATURE = 1e3
 
 
 @dataclass(frozen=True)
@@ -89,14 +98,14 @@ def extract_features(pose: Pose, cfg: PoseConfig, name: str = "<clip>") -> np.nd
     # Extra columns after the set's K: the shoulders, then (dominant-hand) the other hand.
     extra = point_set.shoulders + (_LEFT_HAND if point_set.name == _DOMINANT else ())
     extra_columns = point_indices(pose.header, extra)
-    xyz = _gather(pose, np.concatenate([columns, extra_columns]))
+    xyz, corrupt = _gather(pose, np.concatenate([columns, extra_columns]))
     xyz = _apply_depth(xyz, pose, cfg, name)
     mirrored = point_set.name == _DOMINANT and _use_left_hand(xyz, k)
     shoulders_in_layout = (extra_columns[:2] >= 0).any()
     if shoulders_in_layout:
-        _normalise(xyz, k, k + 1, "shoulders", name)
+        _normalise(xyz, k, k + 1, "shoulders", name, corrupt)
     else:
-        _normalise(xyz, 0, _MIDDLE_MCP, "hand", name)
+        _normalise(xyz, 0, _MIDDLE_MCP, "hand", name, corrupt)
     xyz = xyz[:, :k]
     if mirrored:
         normalize.mirror_x(xyz)
@@ -108,8 +117,9 @@ def extract_features(pose: Pose, cfg: PoseConfig, name: str = "<clip>") -> np.nd
     return normalize.to_features(xyz)
 
 
-def _gather(pose: Pose, columns: np.ndarray) -> np.ndarray:
-    """xyz [T, C, 3] of the given flat point columns (-1: absent); missing points NaN."""
+def _gather(pose: Pose, columns: np.ndarray) -> tuple[np.ndarray, int]:
+    """xyz [T, C, 3] of the given flat point columns (-1: absent), missing points NaN, and the
+    number of points dropped for corrupt coordinates."""
     absent = columns < 0
     safe = np.where(absent, 0, columns)
     data = np.ma.getdata(pose.body.data)
@@ -127,8 +137,7 @@ def _gather(pose: Pose, columns: np.ndarray) -> np.ndarray:
         xyz[..., :used] = taken.reshape(frames, len(columns), used)
     confidence = np.asarray(np.ma.getdata(pose.body.confidence))[:, 0]
     missing = ~(confidence[:, safe] > 0) | absent  # a NaN confidence counts as 0
-    normalize.mark_missing(xyz, missing)
-    return xyz
+    return xyz, normalize.mark_missing(xyz, missing)
 
 
 def _use_left_hand(xyz: np.ndarray, k: int) -> bool:
@@ -141,14 +150,23 @@ def _use_left_hand(xyz: np.ndarray, k: int) -> bool:
     return True
 
 
-def _normalise(xyz: np.ndarray, a: int, b: int, what: str, name: str) -> None:
+def _normalise(xyz: np.ndarray, a: int, b: int, what: str, name: str, corrupt: int) -> None:
     """Centre on the mean midpoint of points a and b, scale by their mean distance."""
     frame = normalize.pair_frame(xyz, a, b)
     if frame is None:
-        raise PoseFileError(f"{name}: {what} never detected; cannot normalise")
+        # A file of corrupt floats loses its shoulders like any other point: say why.
+        why = f" ({corrupt} points with corrupt coordinates count as missing)" if corrupt else ""
+        raise PoseFileError(f"{name}: {what} never detected{why}; cannot normalise")
     centre, width = frame
     if not np.isfinite(width) or width <= 0:
         raise PoseFileError(f"{name}: {what} width is {width:g}; cannot normalise")
+    # Measured before scaling, in float64: scaling first could overflow float32 to inf.
+    reach = normalize.reach(xyz, centre) / width
+    if reach > MAX_FEATURE:
+        raise PoseFileError(
+            f"{name}: points lie up to {reach:.3g} {what} widths from the centre "
+            f"(at most {MAX_FEATURE:g} expected); corrupt points or {what} (width {width:.3g})"
+        )
     normalize.apply_frame(xyz, centre, width)
 
 

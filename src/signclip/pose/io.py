@@ -3,6 +3,9 @@
 pose-format alone accepts some broken files silently: a v0.1 body derives its frame count from
 the bytes left, so a cut file yields fewer frames whose confidences are misread coordinates. The
 body size is therefore checked against the header before pose-format parses the body.
+
+Coordinate values are not judged here: `features.extract_features` turns corrupt ones (NaN,
+infinite, beyond ±1e6) into missing points, because Poses built in memory reach it too.
 """
 
 from __future__ import annotations

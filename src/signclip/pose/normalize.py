@@ -11,14 +11,28 @@ from __future__ import annotations
 
 import numpy as np
 
+# No recording's coordinates come near this (pixels, metres, millimetres, unit squares all stay
+# far below); beyond it a value is a corrupt float (a flipped exponent bit, a 3e38 filler) whose
+# arithmetic would overflow float32 once normalised, so it counts as missing, not as a point.
+MAX_COORDINATE = 1e6
 
-def mark_missing(xyz: np.ndarray, missing: np.ndarray) -> None:
-    """In place: points where `missing` [T, K] holds, and points with a non-finite coordinate,
-    become NaN in all three coordinates."""
+
+def mark_missing(xyz: np.ndarray, missing: np.ndarray) -> int:
+    """In place: points where `missing` [T, K] holds, and points with a corrupt coordinate (NaN,
+    infinite or beyond ±`MAX_COORDINATE`), become NaN in all three coordinates.
+
+    Returns how many points were dropped for corrupt coordinates alone.
+    """
     points = _flat_view(xyz, (-1, xyz.shape[-1]))
-    if not np.isfinite(points).all():
-        points[~np.isfinite(points).all(axis=1)] = np.nan
+    # NaN fails the comparison too, so this one test catches every kind of corrupt value.
+    sane = np.abs(points) <= MAX_COORDINATE
+    corrupt = 0
+    if not sane.all():
+        dropped = ~sane.all(axis=1)
+        points[dropped] = np.nan
+        corrupt = int(np.count_nonzero(dropped & ~missing.ravel()))
     points[np.flatnonzero(missing)] = np.nan
+    return corrupt
 
 
 def detected(xyz: np.ndarray) -> np.ndarray:
@@ -42,6 +56,23 @@ def pair_frame(xyz: np.ndarray, first: int, second: int) -> tuple[np.ndarray, fl
     centre = ((a + b) / 2).mean(axis=0)
     width = float(np.linalg.norm(a - b, axis=-1).mean())
     return centre, width
+
+
+def reach(xyz: np.ndarray, centre: np.ndarray) -> float:
+    """The largest |coordinate - centre| over the present points (NaN when none is present).
+
+    Computed in float64 from per-axis extremes, so it never overflows.
+    """
+    high = _per_axis(np.fmax, xyz)
+    low = _per_axis(np.fmin, xyz)
+    return float(np.maximum(high - centre, centre - low).max())
+
+
+def _per_axis(extreme: np.ufunc, xyz: np.ndarray) -> np.ndarray:
+    # fmax/fmin skip NaN where max/min would spread it. Reducing over time first, on [T, K * 3],
+    # is some 40 times faster than one reduction of [T * K, 3] over its long axis.
+    over_time = extreme.reduce(xyz.reshape(xyz.shape[0], -1), axis=0)
+    return extreme.reduce(over_time.reshape(-1, xyz.shape[-1]), axis=0).astype(np.float64)
 
 
 def apply_frame(xyz: np.ndarray, centre: np.ndarray, width: float) -> None:

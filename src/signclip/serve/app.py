@@ -64,7 +64,7 @@ def create_app(
         wait_s=limits.batch_wait_ms / 1000,
         max_items=limits.max_merged_items,
     )
-    search = SearchService(index, batcher) if index is not None else None
+    search = SearchService(index, batcher, encoder.contract.prompt) if index is not None else None
     app = FastAPI(
         title="signclip",
         summary="Text and sign-language poses in one embedding space",

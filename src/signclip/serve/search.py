@@ -15,13 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from signclip.index.errors import QueryError
-from signclip.index.query import (
-    DEFAULT_TEMPLATE,
-    check_languages,
-    language_pairs,
-    merged,
-    text_queries,
-)
+from signclip.index.query import check_languages, language_pairs, merged, text_queries
 from signclip.index.store import Hit, SignIndex
 from signclip.serve.batcher import MicroBatcher
 from signclip.serve.errors import RequestError
@@ -39,10 +33,11 @@ class TextHit:
 
 
 class SearchService:
-    def __init__(self, index: SignIndex, batcher: MicroBatcher, template: str | None = None):
+    def __init__(self, index: SignIndex, batcher: MicroBatcher, template: str):
+        """`template`: the prompt template of the served model (its folder's contract)."""
         self.index = index
         self.batcher = batcher
-        self.template = template or DEFAULT_TEMPLATE
+        self.template = template
         self.sign_languages = index.sign_languages
         entries = {(r.text, r.spoken_language, r.sign_language) for r in index.records}
         self.text_entries = sorted(entries)

@@ -10,6 +10,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from signclip.batch import TextBatch
 from signclip.errors import ModelFolderError
+from signclip.text.prompts import language_tags
 
 # Our own settings beside the Hugging Face files, so a saved folder tokenises exactly as before.
 SETTINGS_FILE = "signclip_tokenizer.json"
@@ -79,6 +80,11 @@ class TextTokenizer:
         new = sorted({tag for tag in tags if tag not in vocab})
         # Special tokens are matched before normalisation, so "<de-CH>" survives an uncased model.
         return self.tokenizer.add_tokens(new, special_tokens=True) if new else 0
+
+    def tag_token_ids(self) -> list[int]:
+        """Ids of the language tags that are tokens of their own (mode "special")."""
+        added = self.tokenizer.get_added_vocab()
+        return sorted(i for token, i in added.items() if language_tags(token) == [token])
 
     def save(self, folder: str | Path) -> None:
         folder = Path(folder)

@@ -33,9 +33,10 @@ from signclip.distributed import (
     scale_gradient,
 )
 from signclip.errors import ConfigError, SignclipError
-from signclip.evaluation.evaluate import evaluate_clips
+from signclip.evaluation.evaluate import evaluate_clips, selection_score
 from signclip.inference import SignCLIPEncoder, resolve_device
-from signclip.losses import gathered_info_nce, info_nce
+from signclip.losses import gathered_info_nce
+from signclip.models.contract import ModelContract
 from signclip.pose.augment import augment_batch
 from signclip.pose.features import feature_layout
 from signclip.training.checkpoint import Progress, load_trainer_state, save_checkpoint
@@ -114,15 +115,27 @@ class Trainer:
             cfg.train.batch_size, len(self.train_idx), self.dist.world_size
         )
         self.steps_per_epoch = len(self._plan(0))
-        total = self.steps_per_epoch * cfg.train.epochs
         self.optimizer = build_optimizer(self.model, cfg.train)
-        self.scheduler = build_scheduler(self.optimizer, cfg.train, total)
+        self.scheduler = build_scheduler(self.optimizer, cfg.train, self.total_steps)
         self.dtype = autocast_dtype(cfg.train.precision, self.device)
         self.scaler = torch.amp.GradScaler("cuda") if self.dtype == torch.float16 else None
         self.progress = Progress(world_size=self.dist.world_size)
         if resume:
             self._resume()
         self.log = MetricsLog(run.path) if self.dist.is_main else None
+
+    @property
+    def total_steps(self) -> int:
+        """Optimiser steps of the whole run: the schedule ends where `max_steps` stops it."""
+        planned = self.steps_per_epoch * self.cfg.train.epochs
+        limit = self.cfg.train.max_steps
+        return planned if limit is None else min(planned, limit)
+
+    @property
+    def contract(self) -> ModelContract:
+        """What the saved folders promise: this run's prompt template, its tokenizer's tags and
+        length, windows as long as the context."""
+        return ModelContract.of(self.model, self.tokenizer, self.cfg.data.prompt)
 
     def _wrap(self, model: torch.nn.Module) -> torch.nn.Module:
         if not self.dist.distributed:
@@ -192,18 +205,6 @@ class Trainer:
             duplicate_texts=self.cfg.loss.duplicate_texts,
         )
 
-    def _val_loss(self, batch: Batch) -> torch.Tensor:
-        with self._autocast():
-            out = self.model(batch)
-        return info_nce(
-            out.pose_emb.float(),
-            out.text_emb.float(),
-            out.logit_scale.float(),
-            batch.text_ids,
-            reduction=self.cfg.loss.reduction,
-            duplicate_texts=self.cfg.loss.duplicate_texts,
-        )
-
     def train_step(self, indices: np.ndarray) -> float:
         """One optimiser step on the global batch `indices`; returns its loss."""
         loss = self.compute_gradients(indices)
@@ -243,25 +244,15 @@ class Trainer:
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
 
-    @torch.no_grad()
-    def validation_loss(self) -> float | None:
-        if len(self.val_idx) < 2:
-            return None
-        self.model.eval()
-        losses, weights = [], []
-        for start in range(0, len(self.val_idx), self.batch_size):
-            indices = self.val_idx[start : start + self.batch_size]
-            if len(indices) < 2:
-                continue
-            losses.append(float(self._val_loss(self.batches(indices, None).to(self.device))))
-            weights.append(len(indices))
-        self.model.train()
-        return float(np.average(losses, weights=weights))
-
     def validation_metrics(self) -> dict | None:
+        """Retrieval over the whole dev split, embedded as a user of the saved model would: whole
+        clips (long ones windowed), each distinct prompt once, `eval_batch_size` at a time. An
+        embedding does not depend on its batch, so neither do these numbers."""
         if len(self.val_idx) == 0:
             return None
-        encoder = SignCLIPEncoder(self.model, self.tokenizer, self.device)
+        encoder = SignCLIPEncoder(
+            self.model, self.tokenizer, self.contract, self.device, self.cfg.train.eval_batch_size
+        )
         metrics = evaluate_clips(encoder, self.data, self.val_idx)
         self.model.train()
         return metrics
@@ -278,6 +269,7 @@ class Trainer:
             self.scheduler,
             self.scaler,
             self.progress,
+            prompt=self.cfg.data.prompt,
         )
 
     def fit(self) -> Progress:
@@ -322,7 +314,9 @@ class Trainer:
                 self.save(self.run.last)
             if cfg.max_steps is not None and self.progress.step >= cfg.max_steps:
                 bar.close()
-                self.save(self.run.last)
+                if self.dist.is_main:
+                    self._validate_and_save()  # the run ends here: its last state is a candidate
+                barrier(self.dist)
                 return True
         bar.close()
         return False
@@ -352,21 +346,19 @@ class Trainer:
         barrier(self.dist)
 
     def _validate_and_save(self) -> None:
-        val_loss = self.validation_loss()
-        row: dict[str, float | int] = {"epoch": self.progress.epoch}
-        if val_loss is not None:
-            row["loss"] = val_loss
+        """Save `last`, and `best` when the dev retrieval score (`selection_score`) beats every
+        earlier one; a tie keeps the earlier checkpoint."""
         metrics = self.validation_metrics()
+        improved = False
         if metrics is not None:
+            score = selection_score(metrics)
+            row: dict[str, float | int] = {"epoch": self.progress.epoch, "score": score}
             row.update({f"p2t_{k}": v for k, v in metrics["pose_to_text"].items()})
             row.update({f"t2p_{k}": v for k, v in metrics["text_to_pose"].items()})
-        if len(row) > 1:
             self.log.write("val", self.progress.step, row)
-        improved = val_loss is not None and (
-            self.progress.best_val_loss is None or val_loss < self.progress.best_val_loss
-        )
-        if improved:
-            self.progress.best_val_loss = val_loss
+            improved = self.progress.best_score is None or score > self.progress.best_score
+            if improved:
+                self.progress.best_score = score
         self.save(self.run.last)
         if improved:
             self.save(self.run.best)

@@ -12,12 +12,15 @@ from signclip.config import TrainConfig
 def build_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
     # Norms, biases, embeddings' position tables and the temperature are not decayed: decaying
     # them pulls scale parameters toward 0, which is never what weight decay is meant for.
+    # A matrix of which only some rows learn (tags of a locked text tower) is not decayed either:
+    # decay would shrink its locked rows.
+    partly_frozen = set(getattr(model, "partly_frozen", ()))
     decay, no_decay = [], []
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
         small = param.ndim < 2 or "logit_scale" in name or "position" in name
-        (no_decay if small else decay).append(param)
+        (no_decay if small or name in partly_frozen else decay).append(param)
     groups = [
         {"params": decay, "weight_decay": cfg.weight_decay},
         {"params": no_decay, "weight_decay": 0.0},

@@ -1,9 +1,10 @@
 """Start a run from a saved model folder (fine-tuning) instead of fresh weights.
 
 The folder fixes the architecture and the preprocessing: a run's `model` and `pose` sections must
-be the folder's own (`config_from_folder` puts them in), so the run's config.yaml describes the
-model it trains. The z-score statistics stay those the model was trained with. Language tags of the
-new data that the tokenizer lacks become tokens with new embedding rows.
+be the folder's own (`config_from_folder` puts them in, with the folder's prompt template unless
+the user chose another), so the run's config.yaml describes the model it trains. The z-score
+statistics stay those the model was trained with. Language tags of the new data that the tokenizer
+lacks become tokens with new embedding rows (which learn even with a locked text tower).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from signclip.config import Config, ModelConfig, PoseConfig, from_dict
 from signclip.data.prepared import PreparedData
 from signclip.errors import ConfigError, ModelFolderError
-from signclip.models.io import CONFIG_FILE, load_model
+from signclip.models.io import CONFIG_FILE, load_contract, load_model
 from signclip.text.prompts import language_tags
 
 
@@ -35,11 +36,13 @@ def folder_configs(folder: str | Path) -> tuple[ModelConfig, PoseConfig]:
         raise ModelFolderError(f"{path}: not a usable model config ({exc})") from exc
 
 
-def config_from_folder(cfg: Config, folder: str | Path) -> Config:
-    """`cfg` starting from `folder`: its model and pose sections replaced by the folder's."""
+def config_from_folder(cfg: Config, folder: str | Path, keep_prompt: bool = False) -> Config:
+    """`cfg` starting from `folder`: its model and pose sections replaced by the folder's, and
+    its prompt template too unless `keep_prompt`."""
     model_cfg, pose_cfg = folder_configs(folder)
     train = replace(cfg.train, init_from=str(folder))
-    return replace(cfg, model=model_cfg, pose=pose_cfg, train=train)
+    data = cfg.data if keep_prompt else replace(cfg.data, prompt=load_contract(folder).prompt)
+    return replace(cfg, model=model_cfg, pose=pose_cfg, train=train, data=data)
 
 
 def _first_difference(a, b) -> str | None:
@@ -71,4 +74,5 @@ def load_initial_model(cfg: Config, data: PreparedData):
     tags = sorted({tag for prompt in data.prompts for tag in language_tags(prompt)})
     if tokenizer.add_language_tags(tags):
         model.text_encoder.model.resize_token_embeddings(len(tokenizer))
+        model.lock_text(tokenizer.tag_token_ids())
     return model.train(), tokenizer

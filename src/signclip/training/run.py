@@ -4,7 +4,7 @@ RUN/config.yaml          the resolved configuration
 RUN/bad_clips.json       clips skipped because their .pose file was unusable
 RUN/metrics.jsonl        training and validation metrics (and RUN/tensorboard/)
 RUN/checkpoints/last/    model folder + trainer state, written at epoch ends
-RUN/checkpoints/best/    the same, for the lowest validation loss
+RUN/checkpoints/best/    the same, for the highest dev retrieval score (selection_score)
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from signclip.errors import ConfigError, SignclipError
 from signclip.models.factory import build_model, build_tokenizer
 from signclip.models.io import load_model
 from signclip.text.prompts import language_tags
+from signclip.training.checkpoint import recover_checkpoint
 from signclip.training.pretrained import load_initial_model
 
 # Settings a resumed run may change: how long it runs and how it reports.
@@ -50,6 +51,9 @@ class RunFolder:
     @classmethod
     def open(cls, path: Path, cfg: Config, resume: bool) -> RunFolder:
         run = cls(path)
+        # A save killed half-way leaves its pieces beside the checkpoint; put them back first.
+        recover_checkpoint(run.last)
+        recover_checkpoint(run.best)
         saved = path / "config.yaml"
         if resume:
             if not run.last.is_dir():

@@ -92,7 +92,6 @@ def test_signer_overlap_counts_clips_of_shared_signers():
     [
         (RecognitionOptions(methods=("zero-shot", "svm")), "svm"),
         (RecognitionOptions(shots=(1, 0)), "shots"),
-        (RecognitionOptions(templates=()), "template"),
         (RecognitionOptions(probe_c=0.0), "probe C"),
         (RecognitionOptions(templates=("{language} {gloss}",)), "language"),
         (RecognitionOptions(probe_c=float("inf")), "probe C"),

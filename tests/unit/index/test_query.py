@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,8 @@ DIM = 12
 
 class PromptEncoder:
     """Stands in for SignCLIPEncoder: each prompt's embedding is a fixed random unit vector."""
+
+    contract = SimpleNamespace(prompt="<{spoken_language}> <{sign_language}> {text}")
 
     def __init__(self):
         self.prompts: list[str] = []

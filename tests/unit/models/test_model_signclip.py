@@ -17,6 +17,7 @@ from signclip.models.pose_encoder import PaperPoseEncoder, PoseEncoder
 from signclip.models.text_encoder import MINILM_NAME, resolve_text_model
 
 F = 12
+PROMPT = "<{spoken_language}> <{sign_language}> {text}"
 TEXTS = ["<en> <ase> house", "<en> <ase> house", "<en> <bfi> a tall tree", "<de> <gsg> Haus"]
 
 
@@ -176,7 +177,7 @@ def test_save_and_load_give_identical_embeddings(arch, tiny_bert, tmp_path):
     cfg = default_cfg(projection_dim=16) if arch == "default" else paper_cfg(tiny_bert)
     model, tokenizer = make(cfg, zscore=True)
     model.standardizer.set_statistics(torch.linspace(-1, 1, F), torch.linspace(0.5, 2, F))
-    save_model(tmp_path / "m", model, tokenizer)
+    save_model(tmp_path / "m", model, tokenizer, prompt=PROMPT)
     loaded, loaded_tokenizer = load_model(tmp_path / "m")
     assert not loaded.training
     assert loaded.model_config == model.model_config and loaded.pose_config == model.pose_config
@@ -193,13 +194,13 @@ def test_save_and_load_give_identical_embeddings(arch, tiny_bert, tmp_path):
 @pytest.fixture
 def saved(tmp_path):
     model, tokenizer = make(default_cfg())
-    save_model(tmp_path / "m", model, tokenizer)
+    save_model(tmp_path / "m", model, tokenizer, prompt=PROMPT)
     return tmp_path / "m"
 
 
 def test_saved_folder_layout(saved):
     meta = json.loads((saved / CONFIG_FILE).read_text())
-    assert meta["format_version"] == 1 and meta["num_features"] == F
+    assert meta["format_version"] == 2 and meta["num_features"] == F
     assert meta["model"]["pose_width"] == 32 and meta["pose"]["preset"] == "reduced-face"
     assert (saved / "tokenizer").is_dir()
     assert json.loads((saved / "text_config" / "config.json").read_text())["num_hidden_layers"] == 1
@@ -241,7 +242,7 @@ def test_load_bad_config(saved):
     (saved / CONFIG_FILE).write_text(json.dumps(meta))
     with pytest.raises(ModelFolderError, match="pose_wdth"):
         load_model(saved)
-    meta["format_version"] = 2
+    meta["format_version"] = 3
     (saved / CONFIG_FILE).write_text(json.dumps(meta))
     with pytest.raises(ModelFolderError, match="format_version"):
         load_model(saved)
@@ -260,8 +261,12 @@ def test_frozen_text_tower_gets_no_gradient_and_no_dropout():
     assert not model.text_encoder.training and model.pose_encoder.training
     loss = ContrastiveLoss(LossConfig())(model(batch), batch.text_ids)
     loss.backward()
-    text_params = list(model.text_encoder.parameters())
+    # Only the language tags' rows of the input embedding learn (models/signclip.py).
+    embedding = model.text_encoder.model.get_input_embeddings().weight
+    text_params = [p for p in model.text_encoder.parameters() if p is not embedding]
     assert all(not p.requires_grad and p.grad is None for p in text_params)
+    learning_rows = embedding.grad.abs().sum(dim=1).nonzero().flatten().tolist()
+    assert learning_rows and set(learning_rows) <= set(tokenizer.tag_token_ids())
     assert model.text_projection.weight.grad.abs().sum() > 0  # the projection still learns
     assert model.pose_encoder.frames.linear1.weight.grad.abs().sum() > 0
     # dropout stays off in the locked tower: two passes in train mode agree

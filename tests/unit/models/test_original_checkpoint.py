@@ -2,6 +2,7 @@
 computation of the original's embeddings written here with plain tensor operations."""
 
 import argparse
+import json
 import math
 import os
 from pathlib import Path
@@ -12,10 +13,12 @@ import torch
 from transformers import AutoTokenizer, BertConfig, BertModel
 
 from signclip.inference import SignCLIPEncoder
+from signclip.models.io import CONFIG_FILE, TOKENIZER_DIR
 from signclip.models.original_checkpoint import convert_original
 from signclip.models.original_keys import plan_keys, project_key
 from signclip.models.original_reader import OriginalCheckpointError, read_original
 from signclip.models.text_encoder import MINILM_NAME, resolve_text_model
+from signclip.text.tokenizer import SETTINGS_FILE
 
 FEATURES = 609  # reduced-face, the paper-e7.2 preset's pose features
 WIDTH, HEADS, FFN = 32, 4, 64
@@ -220,6 +223,30 @@ def test_settings_come_from_the_checkpoint(converted):
     )
     assert (cfg.normalize, float(encoder.model.logit_scale)) == (False, 1.0)
     assert encoder.num_features == FEATURES
+    # The original's prompt and windows travel with the converted folder.
+    assert encoder.prompt("house", "en", "ase") == "<en> <ase> house"
+    assert encoder.contract.language_tags == "text"
+    assert (encoder.contract.window_frames, encoder.contract.window_stride) == (
+        MAX_FRAMES,
+        MAX_FRAMES // 2,
+    )
+
+
+def test_texts_keep_at_most_61_word_pieces_as_in_the_original(original, converted):
+    _, state, _ = original
+    meta = json.loads((converted / CONFIG_FILE).read_text())
+    settings = json.loads((converted / TOKENIZER_DIR / SETTINGS_FILE).read_text())
+    assert meta["model"]["text_max_length"] == settings["max_length"] == 63
+    encoder = SignCLIPEncoder.from_pretrained(converted, device="cpu")
+    hf = encoder.tokenizer.tokenizer
+    words = [str(100 + i) for i in range(70)]  # one word-piece each
+    pieces = hf(" ".join(words), add_special_tokens=False)["input_ids"]
+    assert len(pieces) == 70
+    for count in (60, 61, 70):
+        ids = [hf.cls_token_id, *pieces[: min(count, 61)], hf.sep_token_id]
+        text = encoder.embed_texts([" ".join(words[:count])])
+        expected = original_text_embedding(ids, state).numpy()
+        np.testing.assert_allclose(text[0], expected, rtol=1e-4, atol=1e-4)
 
 
 def test_key_plan_covers_every_original_key(original):

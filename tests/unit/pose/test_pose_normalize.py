@@ -83,3 +83,38 @@ def test_to_features_flattens_point_major_and_zeroes_missing():
     points = features.reshape(20, 6, 3)
     assert (points[gone] == 0).all()
     np.testing.assert_array_equal(points[~gone], xyz[~gone])
+
+
+def test_mark_missing_drops_values_beyond_1e6_and_counts_corrupt_points():
+    xyz = np.ones((2, 5, 3), dtype=np.float32)
+    xyz[0, 0, 0] = 1e6  # the limit itself is a coordinate
+    xyz[0, 1, 1] = -1.5e6
+    xyz[0, 2, 2] = 3e38
+    xyz[1, 3, 0] = np.nan
+    xyz[1, 4, 1] = np.nan  # already missing by confidence: not counted as corrupt
+    missing = np.zeros((2, 5), dtype=bool)
+    missing[1, 4] = missing[1, 0] = True
+    assert normalize.MAX_COORDINATE == 1e6
+    assert normalize.mark_missing(xyz, missing) == 3
+    expected = np.zeros((2, 5), dtype=bool)
+    expected[[0, 0, 1, 1, 1], [1, 2, 3, 4, 0]] = True
+    np.testing.assert_array_equal(~normalize.detected(xyz), expected)
+    assert xyz[0, 0, 0] == 1e6
+
+
+def test_mark_missing_counts_nothing_on_a_clean_clip():
+    xyz, _ = random_clip(missing=0.0)
+    assert normalize.mark_missing(xyz, np.zeros((20, 6), dtype=bool)) == 0
+
+
+def test_reach_is_the_largest_offset_of_a_present_coordinate():
+    xyz, gone = random_clip(missing=0.3)
+    centre = np.array([90.0, 100.0, 110.0])
+    present = xyz[~gone].astype(np.float64)
+    assert normalize.reach(xyz, centre) == np.abs(present - centre).max()
+
+
+def test_reach_never_overflows():
+    xyz = np.full((2, 2, 3), 3e38, dtype=np.float32)
+    xyz[0, 0] = -3e38
+    assert normalize.reach(xyz, np.zeros(3)) == pytest.approx(3e38, rel=1e-6)

@@ -19,6 +19,7 @@ from signclip.index.build import build_index
 from signclip.index.identity import model_identity
 from signclip.index.store import SignIndex
 from signclip.inference import SignCLIPEncoder
+from signclip.models.contract import ModelContract
 from signclip.models.factory import build_model, build_tokenizer
 from signclip.models.io import save_model
 from signclip.pose.features import feature_layout
@@ -38,12 +39,16 @@ def tiny_model(seed: int = 0):
     return build_model(cfg.model, cfg.pose, num_features, tokenizer).eval(), tokenizer
 
 
+PROMPT = "<{spoken_language}> <{sign_language}> {text}"
+
+
 def tiny_encoder(seed: int = 0) -> SignCLIPEncoder:
-    return SignCLIPEncoder(*tiny_model(seed), device="cpu")
+    model, tokenizer = tiny_model(seed)
+    return SignCLIPEncoder(model, tokenizer, ModelContract.of(model, tokenizer, PROMPT), "cpu")
 
 
 def make_model(folder: Path, seed: int = 0) -> Path:
-    save_model(folder, *tiny_model(seed))
+    save_model(folder, *tiny_model(seed), prompt=PROMPT)
     return folder
 
 
