@@ -84,7 +84,9 @@ def test_search_serve_and_analyze_prompt_as_trained(capsys, sentence_run):
     served = SignCLIPEncoder.from_pretrained(run.model, device="cpu")
     with TestClient(create_app(served, SignIndex.load(index_dir))) as client:
         answer = client.post("/api/search", json={"text": "house", "k": 3}).json()
+        info = client.get("/api/info").json()
     assert answer["prompts"] == ["Sign house in ase."]
+    assert info["prompt"] == SENTENCE
 
     out = root / "analysis"
     argv = ["analyze", "--model", run.model, "--manifest", manifest, "--out", out]

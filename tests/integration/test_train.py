@@ -143,3 +143,26 @@ def test_dev_score_does_not_depend_on_the_batch_sizes(tiny_manifest, tmp_path):
         scores.append(trainer.validation_metrics())
     assert scores[0]["pose_to_text"] == pytest.approx(scores[1]["pose_to_text"], abs=1e-6)
     assert scores[0]["text_to_pose"] == pytest.approx(scores[1]["text_to_pose"], abs=1e-6)
+
+
+def test_resume_after_a_save_killed_between_its_renames(tiny_manifest, tmp_path, monkeypatch):
+    cfg = load_config("tiny", tiny_overrides(tiny_manifest, tmp_path / "r", "train.epochs=3"))
+    step = Trainer.train_step
+
+    def interrupted(self, indices):
+        if self.progress.step == 2:
+            raise KeyboardInterrupt
+        return step(self, indices)
+
+    monkeypatch.setattr(Trainer, "train_step", interrupted)
+    with pytest.raises(SignclipError, match="interrupted at step 2"):
+        train(cfg)
+    monkeypatch.setattr(Trainer, "train_step", step)
+    # As a kill between "last -> last.old" and "last.tmp -> last" leaves it: no `last` at all.
+    last = tmp_path / "r" / "checkpoints" / "last"
+    last.rename(last.with_name("last.old"))
+    resumed = train(cfg, resume=True)
+    assert (resumed.last / "trainer_state.pt").is_file()
+    assert not last.with_name("last.old").exists()
+    rows = [r for r in read_metrics(resumed.path) if r["kind"] == "train"]
+    assert rows[-1]["step"] == 3  # 1 step per epoch: 3 epochs, continued from step 2

@@ -203,6 +203,7 @@ def _add_page_routes(app, encoder, index, limits: ServeLimits, model_name: str) 
     info = {
         "model": model_name,
         "embedding_size": int(encoder.model.embedding_size),
+        "prompt": encoder.contract.prompt,
         "index_size": len(index) if index is not None else 0,
         "sign_languages": index.sign_languages if index is not None else [],
         "limits": {k: float(v) for k, v in vars(limits).items()},

@@ -92,6 +92,7 @@ class Drawing(BaseModel):
 class Info(BaseModel):
     model: str
     embedding_size: int
+    prompt: str = Field(description="The template a word is put in before it is embedded.")
     index_size: int
     sign_languages: list[str]
     limits: dict[str, float]
