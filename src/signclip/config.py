@@ -55,7 +55,9 @@ def _between(lowest: float, highest: float) -> dict[str, _Range]:
 class PoseConfig:
     """How a `.pose` file becomes features [T, F]."""
 
-    preset: Literal["reduced-face", "sign-vq", "dominant-hand", "openpose-body-hands"] = (
+    # The point set (pose/components.py): "hands" takes both hands and no body, so that
+    # hands-only recordings (MediaPipe Hands) and holistic ones give the same features.
+    preset: Literal["reduced-face", "sign-vq", "dominant-hand", "openpose-body-hands", "hands"] = (
         "reduced-face"
     )
     # Resample every clip to this frame rate (None keeps the recorded rate, as the paper did).

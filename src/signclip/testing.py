@@ -28,7 +28,7 @@ from signclip.pose.components import (
     RIGHT_HAND,
 )
 
-Layout = Literal["holistic", "holistic-world", "reduced", "right-hand"]
+Layout = Literal["holistic", "holistic-world", "reduced", "right-hand", "hands"]
 WORLD = "POSE_WORLD_LANDMARKS"
 _WIDTH, _HEIGHT, _MIDLINE = 640, 480, 320.0
 
@@ -57,7 +57,8 @@ def fake_holistic_pose(
 ) -> Pose:
     """A Pose with MediaPipe Holistic names: "holistic" has 543 points (33 body, 468 face, 21 + 21
     hands), "holistic-world" adds 33 POSE_WORLD_LANDMARKS (576), "reduced" is pose-format's
-    178-point `reduce_holistic` layout and "right-hand" the 21 right-hand points alone.
+    178-point `reduce_holistic` layout, "right-hand" the 21 right-hand points alone and "hands"
+    the 21 + 21 hand points alone (as a MediaPipe Hands recording).
 
     Each hand is missing (confidence 0, coordinates 0) in a frame with probability
     `missing_hand_p`; every other point is present with confidence 1.
@@ -98,6 +99,7 @@ def _layout(layout: Layout) -> list[tuple[str, tuple[str, ...]]]:
         "holistic-world": [(BODY, BODY_POINTS), face, *hands, (WORLD, BODY_POINTS)],
         "reduced": [(BODY, REDUCED_BODY), (FACE, tuple(map(str, FACE_CONTOUR))), *hands],
         "right-hand": [(RIGHT_HAND, HAND_POINTS)],
+        "hands": hands,
     }
     if layout not in layouts:
         raise ValueError(f"unknown layout {layout!r} (known: {', '.join(layouts)})")

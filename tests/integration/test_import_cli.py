@@ -2,6 +2,7 @@ import csv
 import dataclasses
 import json
 import os
+import shutil
 
 import numpy as np
 import pyarrow as pa
@@ -14,6 +15,7 @@ from signclip.data import formats
 from signclip.data.cache import FeatureCache
 from signclip.data.formats import asl_signs
 from signclip.data.manifest import read_manifest
+from signclip.render.writers import render_to_file
 
 KAGGLE_TYPES = (("face", 468), ("left_hand", 21), ("pose", 33), ("right_hand", 21))
 
@@ -136,3 +138,69 @@ def test_unusable_sources_are_one_line_errors(tmp_path, capsys):
 
 def test_every_layout_module_is_registered():
     assert len(formats.layouts()) == len(formats.MODULES)
+
+
+def wlasl_landmarks_source(shared_data, root):
+    """Two real clips of ../shared/data/wlasl300-hands in WLASL's layout, and one whose array is
+    missing."""
+    shared = shared_data / "wlasl300-hands"
+    if not shared.is_dir():
+        pytest.skip(f"WLASL300 hand landmarks not found at {shared}")
+    published = json.loads((shared / "nslt_300.trainval.json").read_text())
+    (root / "landmarks").mkdir(parents=True)
+    split = {}
+    for video_id in ("00421", "65096"):
+        shutil.copy(shared / "landmarks" / f"{video_id}.npy", root / "landmarks")
+        split[video_id] = published[video_id]
+    split["99999"] = {"subset": "test", "action": [180, 1, 40]}
+    (root / "nslt_300.json").write_text(json.dumps(split))
+    shutil.copy(shared / "wlasl_class_list.txt", root)
+    return root
+
+
+def test_wlasl_landmarks_import_reports_problems_and_reuses_poses(shared_data, tmp_path, capsys):
+    source = wlasl_landmarks_source(shared_data, tmp_path / "wlasl")
+    out = tmp_path / "out"
+    argv = ["import", "wlasl-landmarks", str(source), "--out", str(out), "--no-progress"]
+    assert main([*argv, "--workers", "1"]) == 1
+    printed = capsys.readouterr().out
+    assert f"2 clips (dev 1, train 1) → {out / 'manifest.csv'}" in printed
+    assert "missing-file: 1 — 99999:" in printed and "empty-frames: 1 — 65096:" in printed
+    report = json.loads((out / "import-report.json").read_text())
+    assert report["imported"] == 2
+    assert report["problem_counts"] == {"empty-frames": 1, "missing-file": 1}
+    records = read_manifest(out / "manifest.csv")
+    assert [(r.clip_id, r.text, r.split) for r in records] == [
+        ("00421", "about", "dev"),
+        ("65096", "arrive", "train"),
+    ]
+    cache, cache_report = FeatureCache.build_or_open(
+        records, PoseConfig(preset="dominant-hand"), tmp_path / "cache", workers=1, progress=False
+    )
+    assert cache_report.failures == [] and len(cache) == 2
+    sheet = render_to_file(records[1].pose_path, tmp_path / "sheet.png", width=120)
+    assert sheet.frames == 8
+    first = records[0].pose_path
+    os.utime(first, ns=(5, 5))
+    assert main([*argv, "--workers", "2", "--report", str(tmp_path / "again.json")]) == 1
+    assert first.stat().st_mtime_ns == 5
+    again = json.loads((tmp_path / "again.json").read_text())
+    assert again["problems"] == report["problems"]
+
+
+def test_landmark_arrays_import_of_holistic_arrays(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "a.npy", rng.random((5, 576, 3), dtype=np.float32))
+    np.save(tmp_path / "b.npy", rng.random((5, 543, 3), dtype=np.float32))  # not 576 points
+    (tmp_path / "clips.csv").write_text("array,text,split\na.npy,house,train\nb.npy,tree,test\n")
+    out = tmp_path / "out"
+    argv = ["import", "landmark-arrays", str(tmp_path / "clips.csv"), "--out", str(out)]
+    options = ["--layout", "holistic-576", "--sign-language", "gsg", "--no-progress"]
+    assert main([*argv, *options]) == 1
+    assert "malformed-array: 1 — b:" in capsys.readouterr().out
+    records = read_manifest(out / "manifest.csv")
+    assert [(r.clip_id, r.split, r.sign_language) for r in records] == [("a", "train", "gsg")]
+    cache, cache_report = FeatureCache.build_or_open(
+        records, PoseConfig(), tmp_path / "cache", workers=1, progress=False
+    )
+    assert cache_report.failures == [] and len(cache) == 1

@@ -4,9 +4,10 @@ Points are always found by (component name, point name): recordings of the same 
 in which components they carry (world landmarks, refined iris points, reduced bodies), so a point's
 position in the body says nothing.
 
-Two estimators' layouts are known: MediaPipe Holistic (reduced-face, sign-vq, dominant-hand) and
-OpenPose BODY_25 + face + hands, 2D (openpose-body-hands). A file of one estimator asked for
-another's preset is refused with a message that names the preset to use instead.
+Two estimators' layouts are known: MediaPipe Holistic (reduced-face, sign-vq, dominant-hand,
+hands) and OpenPose BODY_25 + face + hands, 2D (openpose-body-hands). MediaPipe's hand components
+alone (MediaPipe Hands recordings, no body) suit dominant-hand and hands. A file of one estimator
+asked for another's preset is refused with a message that names the preset to use instead.
 """
 
 from __future__ import annotations
@@ -116,7 +117,8 @@ OPENPOSE_HAND_POINTS = (
 )  # fmt: skip
 
 OPENPOSE_PRESET = "openpose-body-hands"
-MEDIAPIPE_PRESETS = ("reduced-face", "sign-vq", "dominant-hand")
+HANDS_PRESET = "hands"
+MEDIAPIPE_PRESETS = ("reduced-face", "sign-vq", "dominant-hand", HANDS_PRESET)
 
 Point = tuple[str, str]
 
@@ -138,8 +140,9 @@ class PointSet:
     # mirror[k] is the point that takes point k's place when the signer is flipped left/right.
     mirror: tuple[int, ...]
     # The (left, right) shoulders that normalise a clip, looked up in the file even when the set
-    # itself leaves them out.
-    shoulders: tuple[Point, Point] = MEDIAPIPE_SHOULDERS
+    # itself leaves them out. None: the set is normalised by its hands alone (see `features`),
+    # so that recordings without a body can use it.
+    shoulders: tuple[Point, Point] | None = MEDIAPIPE_SHOULDERS
 
     @property
     def num_points(self) -> int:
@@ -194,7 +197,7 @@ def _make(
     name: str,
     points: Iterable[Point],
     optional: Iterable[Point] = (),
-    shoulders: tuple[Point, Point] = MEDIAPIPE_SHOULDERS,
+    shoulders: tuple[Point, Point] | None = MEDIAPIPE_SHOULDERS,
 ) -> PointSet:
     points = tuple(points)
     return PointSet(name, points, frozenset(optional), _mirror(points), shoulders)
@@ -220,6 +223,9 @@ _POINT_SETS = {
         ),
         _make("sign-vq", [(BODY, p) for p in REDUCED_BODY] + _FACE + _hands()),
         _make("dominant-hand", [(RIGHT_HAND, p) for p in HAND_POINTS]),
+        # Either hand may be absent from a layout (pose-format's right-hand-only files), though
+        # not both (see `_select`).
+        _make(HANDS_PRESET, _hands(), optional=_hands(), shoulders=None),
         _make(
             OPENPOSE_PRESET,
             [(OPENPOSE_BODY, p) for p in OPENPOSE_UPPER_BODY] + _openpose_hands(),
@@ -262,12 +268,14 @@ def select_points(header: PoseHeader, point_set: PointSet, name: str = "<clip>")
 
 
 def _other_estimator_hint(header: PoseHeader, point_set: PointSet) -> str:
-    """The fix when the file comes from the other estimator than the preset's."""
+    """The fix when the file comes from the other estimator than the preset's, or has no body."""
     names = {c.name for c in header.components}
     if OPENPOSE_BODY in names and point_set.name != OPENPOSE_PRESET:
         return f"; an OpenPose file: use pose.preset={OPENPOSE_PRESET}"
     if names & {BODY, FACE, LEFT_HAND, RIGHT_HAND} and point_set.name == OPENPOSE_PRESET:
         return f"; a MediaPipe file: use pose.preset={' or '.join(MEDIAPIPE_PRESETS)}"
+    if names and names <= {LEFT_HAND, RIGHT_HAND}:
+        return f"; a hands-only file: use pose.preset={HANDS_PRESET}"
     return ""
 
 
@@ -285,6 +293,10 @@ def _select(layout: Layout, point_set: PointSet) -> tuple[np.ndarray, tuple[Poin
         for p, i in zip(point_set.points, indices, strict=True)
         if i < 0 and p not in point_set.optional
     )
+    # Optional points may be absent, but not all of them: features of nothing but missing points
+    # would teach nothing (an OpenPose file asked for the all-optional hands).
+    if not lacking and (indices < 0).all():
+        lacking = point_set.points
     return indices, lacking
 
 

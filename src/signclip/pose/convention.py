@@ -41,6 +41,11 @@ HOLISTIC_COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (LEFT_HAND, HAND_POINTS),
     (RIGHT_HAND, HAND_POINTS),
 )
+# MediaPipe Hands alone (no body, no face), left then right as in the Holistic layout: 42 points.
+HANDS_COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (LEFT_HAND, HAND_POINTS),
+    (RIGHT_HAND, HAND_POINTS),
+)
 HEADER_VERSION = 0.2
 _FRAME_SIZE = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
 
@@ -65,6 +70,16 @@ def holistic_header(width: int, height: int) -> PoseHeader:
         # The pose-format viewer cycles through the colours: the list must not be empty.
         PoseHeaderComponent(name, list(points), [], [(255, 255, 255)], "XYZC")
         for name, points in HOLISTIC_COMPONENTS
+    ]
+    return PoseHeader(HEADER_VERSION, PoseHeaderDimensions(width, height, 0), components)
+
+
+def hands_header(width: int, height: int) -> PoseHeader:
+    """A header of the two MediaPipe hands alone (42 points), for recordings without a body: the
+    hands' component and point names equal the Holistic layout's, so presets select them alike."""
+    components = [
+        PoseHeaderComponent(name, list(points), [], [(255, 255, 255)], "XYZC")
+        for name, points in HANDS_COMPONENTS
     ]
     return PoseHeader(HEADER_VERSION, PoseHeaderDimensions(width, height, 0), components)
 

@@ -40,15 +40,18 @@ def detected(xyz: np.ndarray) -> np.ndarray:
     return ~np.isnan(xyz[..., 0])
 
 
-def pair_frame(xyz: np.ndarray, first: int, second: int) -> tuple[np.ndarray, float] | None:
-    """One (centre [3], width) for the clip from two points, e.g. the shoulders.
+def pair_frame(
+    xyz: np.ndarray, first: int | list[int], second: int | list[int]
+) -> tuple[np.ndarray, float] | None:
+    """One (centre [D], width) for the clip from two points, e.g. the shoulders.
 
     As pose-format's `Pose.normalize` (which the paper used): over the frames where both points
-    were detected, the centre is their mean midpoint and the width their mean 3D distance.
-    None when the two are never detected together.
+    were detected, the centre is their mean midpoint and the width their mean distance.
+    None when the two are never detected together. Lists pool several pairs (`first[i]` with
+    `second[i]`, e.g. each hand's wrist and middle knuckle) as if they were more frames.
     """
-    a = xyz[:, first].astype(np.float64)
-    b = xyz[:, second].astype(np.float64)
+    a = xyz[:, first].astype(np.float64).reshape(-1, xyz.shape[-1])
+    b = xyz[:, second].astype(np.float64).reshape(-1, xyz.shape[-1])
     both = ~(np.isnan(a[:, 0]) | np.isnan(b[:, 0]))
     if not both.any():
         return None

@@ -12,7 +12,7 @@ from signclip.pose.components import (
 )
 from signclip.testing import fake_holistic_pose
 
-SIZES = {"holistic": 543, "holistic-world": 576, "reduced": 178, "right-hand": 21}
+SIZES = {"holistic": 543, "holistic-world": 576, "reduced": 178, "right-hand": 21, "hands": 42}
 
 
 @pytest.mark.parametrize("layout", sorted(SIZES))
@@ -26,6 +26,7 @@ def test_layouts_have_mediapipe_names(layout):
     if layout.startswith("holistic"):
         assert names[BODY] == list(BODY_POINTS)
         assert names[FACE] == [str(i) for i in range(468)]
+    if layout != "right-hand":
         assert names[LEFT_HAND] == list(HAND_POINTS)
     assert ("POSE_WORLD_LANDMARKS" in names) == (layout == "holistic-world")
 

@@ -99,7 +99,7 @@ def test_mirror_swaps_sides_and_hands():
     assert partner[(OPENPOSE_LEFT_HAND, "T_IP")] == (OPENPOSE_RIGHT_HAND, "T_IP")
 
 
-@pytest.mark.parametrize("preset", ["reduced-face", "sign-vq", "dominant-hand"])
+@pytest.mark.parametrize("preset", ["reduced-face", "sign-vq", "dominant-hand", "hands"])
 def test_mediapipe_presets_refuse_openpose_files_naming_the_fix(shared_data, preset):
     path = shared_data / OPENPOSE
     with pytest.raises(PoseFileError) as info:
@@ -113,7 +113,7 @@ def test_the_openpose_preset_refuses_mediapipe_files_naming_the_fix(shared_data)
     with pytest.raises(PoseFileError) as info:
         load_features(shared_data / MEDIAPIPE, CONFIG)
     assert str(info.value).endswith(
-        "a MediaPipe file: use pose.preset=reduced-face or sign-vq or dominant-hand"
+        "a MediaPipe file: use pose.preset=reduced-face or sign-vq or dominant-hand or hands"
     )
 
 

@@ -9,6 +9,7 @@ from signclip.pose.components import (
     FACE_CONTOUR,
     FACE_MIDLINE,
     FACE_MIRROR_PAIRS,
+    HANDS_PRESET,
     LEFT_HAND,
     MEDIAPIPE_PRESETS,
     POINT_SET_NAMES,
@@ -115,13 +116,16 @@ def test_selection_by_name_on_every_real_layout(shared_data, points):
     header = pose.header
     for name in MEDIAPIPE_PRESETS:
         point_set = get_point_set(name)
-        if points == 21 and name != "dominant-hand":
-            with pytest.raises(PoseFileError, match="lacks 157 points"):
+        if points == 21 and name not in ("dominant-hand", HANDS_PRESET):
+            with pytest.raises(PoseFileError, match="lacks 157 points") as info:
                 select_points(header, point_set)
+            assert str(info.value).endswith(f"a hands-only file: use pose.preset={HANDS_PRESET}")
             continue
         indices = select_points(header, point_set)
         absent = {p for p, i in zip(point_set.points, indices, strict=True) if i < 0}
-        assert absent == (point_set.optional if points == 178 else set())
+        has = {(c.name, p) for c in header.components for p in c.points}
+        assert absent == point_set.optional - has
+        assert name != HANDS_PRESET or len(absent) == (21 if points == 21 else 0)
         for (component, point), i in zip(point_set.points, indices, strict=True):
             if i >= 0:
                 assert header.get_point_index(component, point) == i

@@ -18,8 +18,10 @@ MODULES = (
     "asl_citizen",
     "semlex",
     "wlasl",
+    "wlasl_landmarks",
     "how2sign",
     "pose_folder",
+    "landmark_arrays",
 )
 
 

@@ -33,10 +33,7 @@ line), `duplicate-id`, `missing-pose`, `unreadable-file`, `empty-sequence`; `emp
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,9 +41,8 @@ from signclip.data.formats.checks import file_safe, first_of_each_id
 from signclip.data.formats.pose_clips import usable_clips
 from signclip.data.formats.report import ImportReport
 from signclip.data.formats.splits import SplitRule, split_rule
-from signclip.data.formats.tables import open_table
+from signclip.data.formats.tables import cell_text, clip_rows
 from signclip.data.manifest import ClipRecord
-from signclip.errors import ManifestError
 
 LAYOUT = "pose-folder"
 HELP = "a folder of .pose files and a CSV or JSONL table of their texts (SOURCE: the table)"
@@ -73,7 +69,9 @@ def import_dataset(
 ) -> list[ClipRecord]:
     rule = split_rule(args)
     records, unsplit = [], set()
-    for line, row in _rows(source, report, args.sign_language):
+    for line, row in clip_rows(
+        source, report, REQUIRED, args.sign_language, "pose files and texts"
+    ):
         record = _record(row, source.parent, args, f"{source.name} line {line}", report)
         if record is None:
             continue
@@ -89,51 +87,10 @@ def _with_split(record: ClipRecord, rule: SplitRule) -> ClipRecord:
     return replace(record, split=rule(record))
 
 
-def _rows(
-    table: Path, report: ImportReport, sign_language: str | None
-) -> Iterator[tuple[int, dict]]:
-    suffix = table.suffix.lower()
-    if suffix not in (".csv", ".jsonl"):
-        raise ManifestError(f"{table}: expected a .csv or .jsonl table of pose files and texts")
-    with open_table(table) as f:
-        if suffix == ".csv":
-            yield from _csv_rows(f, table, sign_language)
-        else:
-            yield from _jsonl_rows(f, table, report)
-
-
-def _csv_rows(f, table: Path, sign_language: str | None) -> Iterator[tuple[int, dict]]:
-    reader = csv.DictReader(f)
-    columns = reader.fieldnames or []
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise ManifestError(f"{table} line 1: missing column {missing[0]!r}")
-    if "sign_language" not in columns and not sign_language:
-        raise ManifestError(f"{table}: no sign_language column; give --sign-language")
-    for row in reader:
-        yield reader.line_num, row
-
-
-def _jsonl_rows(f, table: Path, report: ImportReport) -> Iterator[tuple[int, dict]]:
-    for line_no, line in enumerate(f, start=1):
-        if not line.strip():
-            continue
-        where = f"{table.name} line {line_no}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            report.add("malformed-row", where, f"not valid JSON ({exc.msg})")
-            continue
-        if not isinstance(row, dict):
-            report.add("malformed-row", where, f"a JSON {type(row).__name__}, not an object")
-            continue
-        yield line_no, row
-
-
 def _record(
     row: dict, folder: Path, args: argparse.Namespace, where: str, report: ImportReport
 ) -> ClipRecord | None:
-    values = {key: _text(row.get(key)) for key in row if key is not None}
+    values = {key: cell_text(row.get(key)) for key in row if key is not None}
     defaults = {"sign_language": args.sign_language, "spoken_language": args.spoken_language}
     for key, default in defaults.items():
         values[key] = values.get(key) or (default or "")
@@ -159,10 +116,3 @@ def _record(
         split=SPLIT_NAMES.get(split.lower(), ""),  # "" until the split rule decides
         signer=values.get("signer") or None,
     )
-
-
-def _text(value) -> str:
-    # JSONL may carry numbers (an id of 17); anything nested is left for the check of its key.
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return ""
-    return str(value).strip()
