@@ -47,7 +47,7 @@ def nearest_neighbour_scores(
 class GRUClassifier(nn.Module):
     """Frames -> a projection -> a 2-layer bidirectional GRU -> the last states -> classes."""
 
-    def __init__(self, num_features: int, num_classes: int, width: int = 192):
+    def __init__(self, num_features: int, num_classes: int, width: int = 128):
         super().__init__()
         self.inputs = nn.Sequential(nn.Linear(num_features, width), nn.GELU(), nn.Dropout(0.2))
         self.gru = nn.GRU(width, width, num_layers=2, batch_first=True, bidirectional=True,
