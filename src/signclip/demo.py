@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signclip.analysis.report import embed_clips, language_id
+from signclip.analysis.report import Embedded, embed_clips, language_id
 from signclip.config import load_config
 from signclip.data.prepared import PreparedData, prepare_data, require_split
 from signclip.evaluation.breakdown import cross_language_similarity, language_breakdown
@@ -101,8 +101,9 @@ def run_demo(settings: DemoSettings) -> DemoResult:
     data = prepare_data(cfg.data, cfg.pose, progress=False)
     test = require_split(data, "test", str(generated.manifest))
     metrics = evaluate_clips(encoder, data, test)
-    findings = what_it_gets_right(encoder, data, test)
-    text_searches, pose_searches = example_searches(encoder, data, test)
+    embedded = embed_clips(encoder, data, test, encoder.contract.prompt)
+    findings = what_it_gets_right(encoder, embedded)
+    text_searches, pose_searches = example_searches(encoder, data, test, embedded.pose)
     seconds["evaluate"] = time.perf_counter() - mark
 
     # The whole dictionary, every signer, becomes the index people search after the demo.
@@ -134,10 +135,9 @@ def run_demo(settings: DemoSettings) -> DemoResult:
     )
 
 
-def what_it_gets_right(encoder: SignCLIPEncoder, data: PreparedData, test: np.ndarray) -> dict:
+def what_it_gets_right(encoder: SignCLIPEncoder, embedded: Embedded) -> dict:
     """Per sign language: recall, the kinds of wrong answers, whether prompts of one concept in
     two languages differ, and sign-language identification from the pose."""
-    embedded = embed_clips(encoder, data, test, encoder.contract.prompt)
     scores = encoder.similarity(embedded.pose, embedded.text)
     clip_labels = list(zip(embedded.languages, embedded.concepts, strict=True))
     findings = language_breakdown(scores, clip_labels, embedded.text_labels)
@@ -151,13 +151,18 @@ def what_it_gets_right(encoder: SignCLIPEncoder, data: PreparedData, test: np.nd
 
 
 def example_searches(
-    encoder: SignCLIPEncoder, data: PreparedData, test: np.ndarray, queries: int = 3, k: int = 5
+    encoder: SignCLIPEncoder,
+    data: PreparedData,
+    test: np.ndarray,
+    pose_emb: np.ndarray,
+    queries: int = 3,
+    k: int = 5,
 ) -> tuple[list[Search], list[Search]]:
-    """A few text→sign and sign→text look-ups among the held-out signers' clips."""
+    """A few text→sign and sign→text look-ups among the held-out signers' clips, whose
+    embeddings `pose_emb` [len(test), E] are given."""
     prompt_rows = np.unique(data.prompt_index[test])
     prompts = [data.prompts[p] for p in prompt_rows]
     text_emb = encoder.embed_texts(prompts)
-    pose_emb = encoder.embed_features([data.cache.get(i) for i in test])
     scores = encoder.similarity(pose_emb, text_emb)  # [clips, texts]
     rng = np.random.default_rng(0)
     text_searches = []

@@ -89,7 +89,7 @@ def load_contract(folder: str | Path) -> ModelContract:
     """The prompt template, language-tag mode, text length and windowing saved in `folder`."""
     path = Path(folder) / CONFIG_FILE
     meta = _read_json(path)
-    model_cfg, _, _ = _read_meta(path)
+    model_cfg, _, _ = _parse_meta(meta, path)
     if meta["format_version"] == 1:
         frames = model_cfg.max_frames
         prompt, windows = VERSION_1_PROMPT, {"frames": frames, "stride": default_stride(frames)}
@@ -128,7 +128,10 @@ def _read_json(path: Path) -> dict:
 
 
 def _read_meta(path: Path) -> tuple[ModelConfig, PoseConfig, int]:
-    meta = _read_json(path)
+    return _parse_meta(_read_json(path), path)
+
+
+def _parse_meta(meta: dict, path: Path) -> tuple[ModelConfig, PoseConfig, int]:
     try:
         model_cfg = from_dict(ModelConfig, meta.get("model"), "model")
         pose_cfg = from_dict(PoseConfig, meta.get("pose"), "pose")

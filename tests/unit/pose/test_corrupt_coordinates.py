@@ -161,12 +161,15 @@ def test_hand_only_clip_is_measured_in_hand_widths():
     refusal(pose, r"points lie up to .* hand widths .* corrupt points or hand", "dominant-hand")
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize(
+    ("preset", "layout"),
+    [*((preset, "holistic") for preset in PRESETS), ("hands", "holistic"), ("hands", "hands")],
+)
 @pytest.mark.parametrize("seed", range(4))
-def test_accepted_features_are_finite_and_bounded(preset, seed):
+def test_accepted_features_are_finite_and_bounded(preset, layout, seed):
     """Whatever the coordinates, features are finite and within ±2 * MAX_FEATURE, or refused."""
     rng = np.random.default_rng(seed)
-    pose = fake_holistic_pose(num_frames=6, seed=seed, missing_hand_p=0.3)
+    pose = fake_holistic_pose(num_frames=6, seed=seed, layout=layout, missing_hand_p=0.3)
     data = pose.body.data.data
     hit = rng.random(data.shape[:3]) < 0.05
     scales = 10.0 ** rng.integers(-40, 39, hit.sum())

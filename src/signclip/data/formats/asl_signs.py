@@ -54,15 +54,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from signclip.data.formats.checks import file_safe, first_of_each_id, frames_usable
-from signclip.data.formats.report import ImportReport, Problem
+from signclip.data.formats.report import ImportReport, Problem, map_with_reports
 from signclip.data.formats.splits import assign_splits, split_rule
 from signclip.data.formats.tables import open_table
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ConfigError, ManifestError, SignclipError
-from signclip.parallel import ordered_map
 from signclip.pose import convention
 
 LAYOUT = "asl-signs"
@@ -154,13 +152,9 @@ def import_dataset(
 
 
 def _convert_all(tasks: list[Task], args: argparse.Namespace, report: ImportReport) -> list[bool]:
-    done = []
-    with ordered_map(convert_sequence, tasks, args.workers) as results:
-        bar = tqdm(results, total=len(tasks), desc="sequences", disable=args.no_progress)
-        for usable, problems in bar:
-            report.problems.extend(problems)
-            done.append(usable)
-    return done
+    return map_with_reports(
+        convert_sequence, tasks, report, args.workers, not args.no_progress, desc="sequences"
+    )
 
 
 def convert_sequence(task: Task) -> tuple[bool, list[Problem]]:

@@ -22,13 +22,11 @@ from pathlib import Path
 import numpy as np
 from pose_format import Pose
 from pose_format.numpy import NumPyPoseBody
-from tqdm import tqdm
 
 from signclip.data.formats.checks import frames_usable
-from signclip.data.formats.report import ImportReport, Problem
+from signclip.data.formats.report import ImportReport, Problem, map_with_reports
 from signclip.data.manifest import ClipRecord
 from signclip.errors import PoseFileError
-from signclip.parallel import ordered_map
 from signclip.pose.convention import empty_frames, write_pose_atomically
 from signclip.pose.io import read_pose
 
@@ -53,12 +51,7 @@ def import_pose_clips(
 ) -> list[Path | None]:
     """`import_pose_clip` for every job, in worker processes (0: all cores), in job order; the
     problems land in `report` in that order too."""
-    paths = []
-    with ordered_map(_run, jobs, workers) as results:
-        for path, problems in tqdm(results, total=len(jobs), desc=desc, disable=not progress):
-            report.problems.extend(problems)
-            paths.append(path)
-    return paths
+    return map_with_reports(_run, jobs, report, workers, progress, desc)
 
 
 def usable_records(

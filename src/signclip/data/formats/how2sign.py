@@ -56,7 +56,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from signclip.data.formats.checks import file_safe, frames_usable
 from signclip.data.formats.openpose_json import (
@@ -64,11 +63,10 @@ from signclip.data.formats.openpose_json import (
     OpenPoseJsonError,
     load_openpose_folder,
 )
-from signclip.data.formats.report import ImportReport, Problem
+from signclip.data.formats.report import ImportReport, Problem, map_with_reports
 from signclip.data.formats.tables import open_table
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ConfigError, ManifestError
-from signclip.parallel import ordered_map
 from signclip.pose.convention import (
     empty_frames,
     parse_frame_size,
@@ -147,11 +145,7 @@ def import_dataset(
             target = out / "poses" / f"{s.name}.pose"
             jobs.append(Conversion(json_root / s.name, target, s.name, args.fps, width, height))
     progress = not getattr(args, "no_progress", False)
-    converted = []
-    with ordered_map(convert, jobs, args.workers) as results:
-        for ok, problems in tqdm(results, total=len(jobs), desc="how2sign", disable=not progress):
-            report.problems.extend(problems)
-            converted.append(ok)
+    converted = map_with_reports(convert, jobs, report, args.workers, progress, desc="how2sign")
     return [
         ClipRecord(
             clip_id=sentence.name,

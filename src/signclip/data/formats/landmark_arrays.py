@@ -62,17 +62,14 @@ from pathlib import Path
 
 import numpy as np
 from pose_format.pose_header import PoseHeader
-from tqdm import tqdm
 
 from signclip.data.formats.checks import file_safe, frames_usable
 from signclip.data.formats.handedness import assign_hands
-from signclip.data.formats.pose_folder import SPLIT_NAMES
-from signclip.data.formats.report import ImportReport, Problem
-from signclip.data.formats.splits import split_rule
+from signclip.data.formats.report import ImportReport, Problem, map_with_reports
+from signclip.data.formats.splits import SPLIT_NAMES, split_rule
 from signclip.data.formats.tables import cell_text, clip_rows
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ConfigError
-from signclip.parallel import ordered_map
 from signclip.pose import convention
 from signclip.pose.components import BODY_POINTS, HAND_POINTS
 
@@ -186,12 +183,7 @@ def convert_arrays(
 ) -> list[bool]:
     """`convert_array` for every job in worker processes (0: all cores); whether each clip is
     usable, in job order, with the problems added to `report` in that order too."""
-    usable = []
-    with ordered_map(convert_array, jobs, workers) as results:
-        for ok, problems in tqdm(results, total=len(jobs), desc="arrays", disable=not progress):
-            report.problems.extend(problems)
-            usable.append(ok)
-    return usable
+    return map_with_reports(convert_array, jobs, report, workers, progress, desc="arrays")
 
 
 def convert_array(job: ArrayJob) -> tuple[bool, list[Problem]]:

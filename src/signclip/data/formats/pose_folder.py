@@ -40,7 +40,7 @@ from pathlib import Path
 from signclip.data.formats.checks import file_safe, first_of_each_id
 from signclip.data.formats.pose_clips import usable_clips
 from signclip.data.formats.report import ImportReport
-from signclip.data.formats.splits import SplitRule, split_rule
+from signclip.data.formats.splits import SPLIT_NAMES, SplitRule, split_rule
 from signclip.data.formats.tables import cell_text, clip_rows
 from signclip.data.manifest import ClipRecord
 
@@ -49,7 +49,6 @@ HELP = "a folder of .pose files and a CSV or JSONL table of their texts (SOURCE:
 # The general split options apply (see `splits`).
 GENERAL_SPLITS = True
 REQUIRED = ("pose", "text")
-SPLIT_NAMES = {"train": "train", "dev": "dev", "val": "dev", "validation": "dev", "test": "test"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

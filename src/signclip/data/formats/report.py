@@ -9,8 +9,16 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
+
+from tqdm import tqdm
+
+from signclip.parallel import ordered_map
+
+Job = TypeVar("Job")
 
 # How many names per kind the printed summary shows; the JSON report has them all.
 SHOWN_PER_KIND = 5
@@ -62,3 +70,22 @@ class ImportReport:
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
         os.replace(tmp, path)
+
+
+def map_with_reports(
+    work: Callable[[Job], tuple[Any, list[Problem]]],
+    jobs: Sequence[Job],
+    report: ImportReport,
+    workers: int = 0,
+    progress: bool = True,
+    desc: str = "clips",
+) -> list:
+    """`work(job) -> (result, problems)` for every job in worker processes (0: all cores). Workers
+    cannot share `report`, so each returns its problems; they land in `report` in job order, and
+    the results come back in job order too."""
+    results = []
+    with ordered_map(work, jobs, workers) as done:
+        for result, problems in tqdm(done, total=len(jobs), desc=desc, disable=not progress):
+            report.problems.extend(problems)
+            results.append(result)
+    return results

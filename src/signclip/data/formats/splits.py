@@ -17,6 +17,8 @@ from signclip.data.manifest import ClipRecord
 from signclip.errors import ConfigError
 
 SplitRule = Callable[[ClipRecord], str]
+# The split names a table of clips may use (lowercased), and the manifest's name for each.
+SPLIT_NAMES = {"train": "train", "dev": "dev", "val": "dev", "validation": "dev", "test": "test"}
 
 
 def add_split_arguments(parser: argparse.ArgumentParser) -> None:
