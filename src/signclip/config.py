@@ -137,6 +137,10 @@ class LossConfig:
     # "mask": identical texts in a batch are not negatives of each other;
     # "negatives": treat them as negatives anyway (the original's behaviour).
     duplicate_texts: Literal["mask", "negatives"] = "mask"
+    # Weight of an added pose->text cross-entropy over the prompts of every training text, not
+    # only the batch's (training.text_bank); 0 leaves the paper's in-batch loss alone. It helps
+    # where a batch holds few of many classes, as with a few hundred glosses.
+    text_bank_weight: float = field(default=0.0, metadata=_at_least(0.0))
 
     def __post_init__(self) -> None:
         _validate(self, "loss")
@@ -181,6 +185,9 @@ class TrainConfig:
     eval_batch_size: int = field(default=256, metadata=_at_least(1))
     # A learning rate of 0 would run for hours and learn nothing.
     lr: float = field(default=1e-4, metadata=_above(0.0))
+    # The text tower's own learning rate (None: lr). A pretrained text model fine-tuned at a
+    # rate meant for a fresh pose tower forgets what it knew.
+    text_lr: float | None = field(default=None, metadata=_above(0.0))
     weight_decay: float = field(default=0.01, metadata=_at_least(0.0))
     betas: tuple[float, float] = (0.9, 0.98)
     warmup_steps: int = field(default=100, metadata=_at_least(0))

@@ -64,6 +64,8 @@ def test_result_lists_every_method_with_chance(recognised):
         "knn k=1",
         "few-shot k=100",
         "knn k=100",
+        "prompt+prototype k=1",
+        "prompt+prototype k=100",
         "probe",
     }
     assert result["classes"] == 4 and result["test_clips"] == 4
@@ -103,10 +105,16 @@ def test_zero_shot_and_prototypes_match_a_reference_from_pose_files(recognised):
     text /= np.linalg.norm(text, axis=1, keepdims=True)
     train_texts = np.array([r.text for r in train])
     prototypes = np.stack([train_emb[train_texts == c].mean(axis=0) for c in classes])
-    for method, class_emb in (("zero-shot", text), ("few-shot k=100", prototypes)):
+    unit = lambda x: x / np.linalg.norm(x, axis=-1, keepdims=True)  # noqa: E731
+    scorers = {
+        "zero-shot": lambda emb: text @ emb,
+        "few-shot k=100": lambda emb: prototypes @ emb,
+        "prompt+prototype k=100": lambda emb: unit(text) @ unit(emb) + unit(prototypes) @ unit(emb),
+    }
+    for method, score in scorers.items():
         hits = 0
         for emb, record in zip(test_emb, test, strict=True):
-            scores = class_emb @ emb
+            scores = score(emb)
             truth = classes.index(record.text)
             # pessimistic ties, as the metrics count them
             hits += all(scores[truth] > s for c, s in enumerate(scores) if c != truth)
@@ -138,3 +146,28 @@ def test_missing_model_folder(capsys, tiny_manifest, tmp_path):
         capsys, "recognize", "--model", str(tmp_path / "none"), "--manifest", str(tiny_manifest)
     )
     assert code == 1 and "none" in err and err.count("\n") == 1
+
+
+def test_a_class_list_adds_the_glosses_no_test_clip_shows(capsys, trained_run, tmp_path):
+    run, manifest = trained_run
+    dev = list(dict.fromkeys(r.text for r in read_manifest(manifest) if r.split == "dev"))
+    # WLASL's layout: index<TAB>gloss, with classes that no test clip shows around the real ones.
+    listing = tmp_path / "classes.txt"
+    listing.write_text("".join(f"{i}\t{g}\n" for i, g in enumerate(["zz-a", *dev, "zz-b"])))
+    out = tmp_path / "result.json"
+    code, _, _ = recognize_dev(
+        capsys, run, manifest, "--methods", "zero-shot", "--classes", str(listing),
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0
+    result = json.loads(out.read_text())
+    assert result["classes"] == len(dev) + 2
+    assert result["methods"]["zero-shot"]["chance"]["top1"] == pytest.approx(1 / (len(dev) + 2))
+
+
+def test_a_class_list_missing_a_test_gloss_is_refused(capsys, trained_run, tmp_path):
+    run, manifest = trained_run
+    listing = tmp_path / "classes.txt"
+    listing.write_text("only-this\n")
+    code, _, err = recognize_dev(capsys, run, manifest, "--classes", str(listing))
+    assert code == 1 and "not among the 1 given classes" in err and err.count("\n") == 1

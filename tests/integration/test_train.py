@@ -17,8 +17,11 @@ def weights(folder):
     return load_file(str(folder / "model.safetensors"))
 
 
+# The text bank's outputs are refreshed at epoch starts: a resumed run must get them back from the
+# checkpoint, not recompute them from the weights of the middle of an epoch.
+@pytest.mark.parametrize("bank_weight", ["0", "0.5"])
 def test_interrupted_and_resumed_run_ends_with_the_same_weights(
-    tiny_manifest, tmp_path, monkeypatch
+    tiny_manifest, tmp_path, monkeypatch, bank_weight
 ):
     augment = (
         "augment.speed_std=0.2",
@@ -27,6 +30,7 @@ def test_interrupted_and_resumed_run_ends_with_the_same_weights(
         "augment.noise_std=0.001",
         "train.epochs=3",
         "train.batch_size=4",
+        f"loss.text_bank_weight={bank_weight}",
     )
     straight = train(load_config("tiny", tiny_overrides(tiny_manifest, tmp_path / "a", *augment)))
     # Ctrl-C in the middle of the 5th step: the run saves where it is and says how to go on.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 HELP = "isolated-sign recognition on frozen embeddings: zero-shot, few-shot, k-NN, linear probe"
 
-METHOD_CHOICES = ("zero-shot", "few-shot", "knn", "probe")
+METHOD_CHOICES = ("zero-shot", "few-shot", "knn", "prompt+prototype", "probe")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "{text}), {spoken_language}, {sign_language}; default: the model folder's own",
     )
     parser.add_argument(
+        "--classes",
+        metavar="FILE",
+        help="the vocabulary to choose from, one gloss per line (or 'index<TAB>gloss' lines, as "
+        "in WLASL's class list); default: the test split's glosses",
+    )
+    parser.add_argument(
         "--shots", type=int, nargs="+", default=[1, 5, 10, 100], help="support clips per class"
     )
     parser.add_argument("--seed", type=int, default=42, help="seed of the support draw")
@@ -35,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         choices=METHOD_CHOICES,
         default=list(METHOD_CHOICES),
-        help="few-shot: mean similarity to the support clips; knn: k-NN on z-scored features",
+        help="few-shot: mean similarity to the support clips; knn: k-NN on z-scored features; "
+        "prompt+prototype: cosine to the class prompt plus cosine to the support clips' mean",
     )
     parser.add_argument(
         "--probe-c",
@@ -55,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from signclip.config import DataConfig
     from signclip.data.prepared import prepare_data
+    from signclip.evaluation.class_list import read_class_list
     from signclip.evaluation.recognition import RecognitionOptions, check_options, recognize
     from signclip.inference import SignCLIPEncoder
 
@@ -66,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         methods=tuple(dict.fromkeys(args.methods)),
         probe_c=args.probe_c,
+        classes=read_class_list(Path(args.classes)) if args.classes else (),
         strict=args.strict,
         progress=not args.no_progress,
     )

@@ -61,6 +61,20 @@ def prototype_scores(
     return scores.numpy()
 
 
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def prototype_cosines(
+    query: np.ndarray, support: np.ndarray, support_labels: np.ndarray, num_classes: int
+) -> np.ndarray:
+    """Scores [Q, C]: cosine of each query with the mean of each class's support clips; 0 for a
+    class without support (no evidence either way, so a sum with other scores keeps theirs)."""
+    sums = np.zeros((num_classes, support.shape[1]))
+    np.add.at(sums, support_labels, np.asarray(support, np.float64))
+    return unit_rows(np.asarray(query, np.float64)) @ unit_rows(sums).T
+
+
 def knn_neighbours(support_size: int) -> int:
     """The paper's n_neighbors = round(sqrt(N)), at least 1."""
     return max(1, round(support_size**0.5))

@@ -1,18 +1,21 @@
 """Isolated-sign recognition on frozen embeddings: zero-shot, few-shot, k-NN and linear probe.
 
-The classes are the distinct texts (glosses) of the test split. Each split is embedded once from
-the feature cache, then every method scores each test clip against every class and is measured
-the same way (`recognition_metrics`).
+The classes are the distinct texts (glosses) of the test split, or a given vocabulary. Each split
+is embedded once from the feature cache, then every method scores each test clip against every
+class and is measured the same way (`recognition_metrics`).
 
 - zero-shot: a class is the embedding of its prompt (the mean over several templates). A clip is
   compared with prompts in its own languages: the languages of a clip are known, its gloss is
   what is predicted.
 - few-shot (prototype) and k-NN: k support clips per class from the train split (`fewshot.py`).
+- prompt+prototype: the sum of a clip's cosine to the class prompt and to the class's prototype
+  (the normalised mean of its k support clips). The two views err differently, and a class
+  without support clips keeps its prompt's score instead of dropping out.
 - probe: logistic regression on the train split's clips of the test classes (`probe.py`).
 
-Train clips of glosses that are not test classes take no part. A test class with no train clip
-cannot be predicted by the few-shot, k-NN and probe methods: its clips count as misses (the
-result lists such classes), while zero-shot still scores it from its prompt.
+Train clips of glosses that are not classes take no part. A class with no train clip cannot be
+predicted by the few-shot, k-NN and probe methods: its clips count as misses (the result lists
+such classes), while zero-shot and prompt+prototype still score it from its prompt.
 """
 
 from __future__ import annotations
@@ -27,13 +30,20 @@ from tqdm import tqdm
 from signclip.data.manifest import ClipRecord
 from signclip.data.prepared import PreparedData
 from signclip.errors import ConfigError, ManifestError
-from signclip.evaluation.fewshot import draw_support, knn_neighbours, knn_scores, prototype_scores
+from signclip.evaluation.fewshot import (
+    draw_support,
+    knn_neighbours,
+    knn_scores,
+    prototype_cosines,
+    prototype_scores,
+    unit_rows,
+)
 from signclip.evaluation.probe import fit_linear_probe
 from signclip.evaluation.recognition_metrics import classification_metrics
 from signclip.inference import SignCLIPEncoder
 from signclip.text.prompts import make_prompt
 
-METHODS = ("zero-shot", "few-shot", "knn", "probe")
+METHODS = ("zero-shot", "few-shot", "knn", "prompt+prototype", "probe")
 DEFAULT_SHOTS = (1, 5, 10, 100)
 # The paper's few-shot seed.
 DEFAULT_SEED = 42
@@ -52,6 +62,9 @@ class RecognitionOptions:
     # Inverse L2 strength of the probe (the paper's C = 1). Unit-length embeddings (cosine
     # models) need large weights to separate classes, so they may want a larger C.
     probe_c: float = 1.0
+    # The classes to choose from; empty: the glosses of the test split. A fixed vocabulary (all
+    # of a dataset's glosses) also scores the classes that no test clip shows.
+    classes: tuple[str, ...] = ()
     # Refuse (rather than warn) when a signer appears in both splits.
     strict: bool = False
     progress: bool = True
@@ -130,9 +143,7 @@ def class_text_embeddings(
         for t in templates
     ]
     mean = np.mean(per_template, axis=0)
-    if encoder.model.model_config.normalize:
-        mean = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
-    return mean
+    return unit_rows(mean) if encoder.model.model_config.normalize else mean
 
 
 def zero_shot_scores(
@@ -141,14 +152,20 @@ def zero_shot_scores(
     records: Sequence[ClipRecord],
     classes: list[str],
     templates: Sequence[str],
+    cosine: bool = False,
 ) -> np.ndarray:
-    """Scores [Q, C] of each clip against the class prompts in the clip's own languages."""
+    """Scores [Q, C] of each clip against the class prompts in the clip's own languages, as the
+    model compares them or, with `cosine`, as cosines whatever the model compares."""
+    if cosine:
+        pose_emb = unit_rows(pose_emb)
     scores = np.zeros((len(records), len(classes)))
     groups: dict[tuple[str, str], list[int]] = {}
     for row, r in enumerate(records):
         groups.setdefault((r.spoken_language, r.sign_language), []).append(row)
     for rows in groups.values():
         text_emb = class_text_embeddings(encoder, records[rows[0]], classes, templates)
+        if cosine:
+            text_emb = unit_rows(text_emb)
         scores[rows] = encoder.similarity(pose_emb[rows], text_emb)
     return scores
 
@@ -191,8 +208,14 @@ def recognize(
         options = replace(options, templates=(encoder.contract.prompt,))
     test_rows = _split(data, options.test_split, manifest, required=True)
     test_records = [data.records[i] for i in test_rows]
-    classes = list(dict.fromkeys(r.text for r in test_records))
+    classes = list(options.classes) or list(dict.fromkeys(r.text for r in test_records))
     target = class_labels(test_records, classes)
+    if (target < 0).any():
+        outside = test_records[int(np.flatnonzero(target < 0)[0])]
+        raise ManifestError(
+            f"{manifest}: test clip {outside.clip_id} is {outside.text!r}, which is not among the "
+            f"{len(classes)} given classes"
+        )
     needs_train = any(m != "zero-shot" for m in options.methods)
     train_rows = _split(data, options.train_split, manifest, required=needs_train)
     train_records = [data.records[i] for i in train_rows]
@@ -220,8 +243,15 @@ def recognize(
             **classification_metrics(scores, target, classes),
             "templates": list(options.templates),
         }
-    if "few-shot" in options.methods or "knn" in options.methods:
-        results.update(_few_shot(options, train_emb, train_labels, test_emb, target, classes))
+    prompt_cosines = None
+    if "prompt+prototype" in options.methods:
+        prompt_cosines = zero_shot_scores(
+            encoder, test_emb, test_records, classes, options.templates, cosine=True
+        )
+    if {"few-shot", "knn", "prompt+prototype"} & set(options.methods):
+        results.update(
+            _few_shot(options, train_emb, train_labels, test_emb, target, classes, prompt_cosines)
+        )
     if "probe" in options.methods:
         results["probe"] = _probe(train_emb, train_labels, test_emb, target, classes, options)
     unsupported = sorted(set(classes) - {classes[c] for c in train_labels})
@@ -239,7 +269,9 @@ def recognize(
     }
 
 
-def _few_shot(options, train_emb, train_labels, test_emb, target, classes) -> dict[str, dict]:
+def _few_shot(
+    options, train_emb, train_labels, test_emb, target, classes, prompt_cosines
+) -> dict[str, dict]:
     results = {}
     for k in options.shots:
         support = draw_support(train_labels, len(classes), k, options.seed)
@@ -262,6 +294,12 @@ def _few_shot(options, train_emb, train_labels, test_emb, target, classes) -> di
                 **classification_metrics(scores, target, classes),
                 **about,
                 "n_neighbors": knn_neighbours(len(support.rows)),
+            }
+        if "prompt+prototype" in options.methods:
+            scores = prompt_cosines + prototype_cosines(test_emb, emb, support.labels, len(classes))
+            results[f"prompt+prototype k={k}"] = {
+                **classification_metrics(scores, target, classes),
+                **about,
             }
     return results
 

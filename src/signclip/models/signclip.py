@@ -130,6 +130,10 @@ class SignCLIP(nn.Module):
         text_learns = not self.model_config.freeze_text or bool(self.partly_frozen)
         with torch.set_grad_enabled(torch.is_grad_enabled() and text_learns):
             pooled = self.text_encoder(text.input_ids, text.attention_mask)
+        return self.project_text(pooled)
+
+    def project_text(self, pooled: torch.Tensor) -> torch.Tensor:
+        """The text tower's pooled outputs [B, H] -> embeddings [B, E]."""
         return self._finish(self.text_projection(pooled))
 
     def _finish(self, embedding: torch.Tensor) -> torch.Tensor:

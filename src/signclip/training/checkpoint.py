@@ -42,11 +42,21 @@ class Progress:
 
 
 def save_checkpoint(
-    folder: Path, model, tokenizer, optimizer, scheduler, scaler, progress, *, prompt: str
+    folder: Path,
+    model,
+    tokenizer,
+    optimizer,
+    scheduler,
+    scaler,
+    progress,
+    *,
+    prompt: str,
+    extra: dict[str, torch.Tensor] | None = None,
 ) -> None:
     """Replace `folder` so that a process killed at any moment leaves, after
     `recover_checkpoint`, either the previous checkpoint or this one. `prompt` is the template
-    the model is trained with (saved in its model folder)."""
+    the model is trained with (saved in its model folder); `extra` holds tensors of the trainer
+    that a resumed run needs back (`load_trainer_extra`)."""
     recover_checkpoint(folder)
     tmp, old = _partner(folder, "tmp"), _partner(folder, "old")
     save_model(tmp, model, tokenizer, prompt=prompt)
@@ -56,6 +66,7 @@ def save_checkpoint(
             "scheduler": scheduler.state_dict(),
             "scaler": scaler.state_dict() if scaler is not None else None,
             "progress": asdict(progress),
+            "extra": extra or {},
         },
         tmp / TRAINER_STATE,
     )
@@ -84,6 +95,20 @@ def recover_checkpoint(folder: Path) -> None:
 
 
 def load_trainer_state(folder: Path, optimizer, scheduler, scaler) -> Progress:
+    state = _read_state(folder)
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    if scaler is not None and state["scaler"] is not None:
+        scaler.load_state_dict(state["scaler"])
+    return _progress(state["progress"])
+
+
+def load_trainer_extra(folder: Path) -> dict[str, torch.Tensor]:
+    """The `extra` tensors saved with the checkpoint (none for checkpoints saved without)."""
+    return _read_state(folder).get("extra", {})
+
+
+def _read_state(folder: Path) -> dict:
     path = folder / TRAINER_STATE
     if not path.is_file():
         raise SignclipError(f"{folder}: not a training checkpoint (no {TRAINER_STATE})")
@@ -100,11 +125,7 @@ def load_trainer_state(folder: Path, optimizer, scheduler, scaler) -> Progress:
         raise SignclipError(
             f"{path}: cannot read the trainer state ({type(exc).__name__}: {first_line(exc)})"
         ) from None
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    if scaler is not None and state["scaler"] is not None:
-        scaler.load_state_dict(state["scaler"])
-    return _progress(state["progress"])
+    return state
 
 
 def _partner(folder: Path, suffix: str) -> Path:

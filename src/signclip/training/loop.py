@@ -39,10 +39,16 @@ from signclip.losses import gathered_info_nce
 from signclip.models.contract import ModelContract
 from signclip.pose.augment import augment_batch
 from signclip.pose.features import feature_layout
-from signclip.training.checkpoint import Progress, load_trainer_state, save_checkpoint
+from signclip.training.checkpoint import (
+    Progress,
+    load_trainer_extra,
+    load_trainer_state,
+    save_checkpoint,
+)
 from signclip.training.logs import MetricsLog
 from signclip.training.optim import build_optimizer, build_scheduler
 from signclip.training.run import RunFolder, build_run_model, report_bad_clips
+from signclip.training.text_bank import TextBank
 
 # 2^64 / golden ratio: rank r's seeds are offset by r times this, far beyond any step count, so no
 # two (step, rank) pairs share a seed.
@@ -120,6 +126,11 @@ class Trainer:
         self.dtype = autocast_dtype(cfg.train.precision, self.device)
         self.scaler = torch.amp.GradScaler("cuda") if self.dtype == torch.float16 else None
         self.progress = Progress(world_size=self.dist.world_size)
+        self.text_bank = (
+            TextBank(data.prompt_index[self.train_idx], len(data.prompts))
+            if cfg.loss.text_bank_weight > 0
+            else None
+        )
         if resume:
             self._resume()
         self.log = MetricsLog(run.path) if self.dist.is_main else None
@@ -154,6 +165,8 @@ class Trainer:
                 "and dropout differ from an uninterrupted run's"
             )
         self.progress.world_size = self.dist.world_size
+        if self.text_bank is not None:
+            self.text_bank.load(load_trainer_extra(self.run.last))
 
     def _plan(self, epoch: int) -> list[np.ndarray]:
         order = epoch_batches(
@@ -196,7 +209,7 @@ class Trainer:
         # gradient by the world size turns that mean into the sum. The logit scale is left alone:
         # it sees the whole batch, so every process already has its full gradient.
         world = self.dist.world_size
-        return gathered_info_nce(
+        loss = gathered_info_nce(
             scale_gradient(out.pose_emb.float(), world),
             scale_gradient(out.text_emb.float(), world),
             out.logit_scale.float(),
@@ -204,6 +217,11 @@ class Trainer:
             reduction=self.cfg.loss.reduction,
             duplicate_texts=self.cfg.loss.duplicate_texts,
         )
+        if self.text_bank is None:
+            return loss
+        # A mean over this process's clips: DDP's averaging makes it the global batch's mean.
+        bank_loss = self.text_bank.loss(self.model, out.pose_emb, batch.text_ids.to(self.device))
+        return loss + self.cfg.loss.text_bank_weight * bank_loss
 
     def train_step(self, indices: np.ndarray) -> float:
         """One optimiser step on the global batch `indices`; returns its loss."""
@@ -270,6 +288,7 @@ class Trainer:
             self.scaler,
             self.progress,
             prompt=self.cfg.data.prompt,
+            extra=None if self.text_bank is None else self.text_bank.state(),
         )
 
     def fit(self) -> Progress:
@@ -293,6 +312,12 @@ class Trainer:
         """Train the rest of the current epoch; True when max_steps stopped the run."""
         cfg = self.cfg.train
         plan = self._plan(self.progress.epoch)
+        if self.text_bank is not None and (
+            self.progress.batch_in_epoch == 0 or self.text_bank.pooled is None
+        ):
+            self.text_bank.refresh(
+                self.model, self.batches.token_ids, self.batches.token_mask, cfg.eval_batch_size
+            )
         bar = tqdm(
             total=len(plan),
             initial=self.progress.batch_in_epoch,
