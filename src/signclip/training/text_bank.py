@@ -47,13 +47,16 @@ class TextBank:
 
     def loss(self, model, pose_emb: torch.Tensor, text_ids: torch.Tensor) -> torch.Tensor:
         """Mean pose->text cross-entropy of `pose_emb` [B, E] over the whole bank; `text_ids` are
-        the clips' rows of the prompt table, all of them training prompts."""
+        the clips' rows of the prompt table, all of them training prompts (`__init__`)."""
         if self.pooled is None:
             raise RuntimeError("the text bank is used before its first refresh")
-        targets = self.bank_row.to(text_ids.device)[text_ids]
-        if bool((targets < 0).any()):
-            raise ValueError("a batch holds a prompt outside the training split's text bank")
-        bank = model.project_text(self.pooled.to(pose_emb.device))
+        # `.to` is free once they are there (a bank loaded from a checkpoint starts on the CPU). No
+        # check of the targets here: reading one back would stall a GPU step, and the trainer
+        # draws batches from the training split only, whose prompts are all in the bank.
+        self.pooled = self.pooled.to(pose_emb.device)
+        self.bank_row = self.bank_row.to(pose_emb.device)
+        targets = self.bank_row[text_ids.to(pose_emb.device)]
+        bank = model.project_text(self.pooled)
         logits = model.logit_scale.float() * (pose_emb.float() @ bank.float().T)
         return F.cross_entropy(logits, targets)
 

@@ -55,7 +55,6 @@ The conversion (`ArrayJob`, `convert_arrays`) serves `wlasl_landmarks` too.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -63,11 +62,12 @@ from pathlib import Path
 import numpy as np
 from pose_format.pose_header import PoseHeader
 
-from signclip.data.formats.checks import file_safe, frames_usable
+from signclip.data.formats.checks import frames_usable
 from signclip.data.formats.handedness import assign_hands
+from signclip.data.formats.pose_folder import table_record
 from signclip.data.formats.report import ImportReport, Problem, map_with_reports
-from signclip.data.formats.splits import SPLIT_NAMES, split_rule
-from signclip.data.formats.tables import cell_text, clip_rows
+from signclip.data.formats.splits import split_rule
+from signclip.data.formats.tables import clip_rows
 from signclip.data.manifest import ClipRecord
 from signclip.errors import ConfigError
 from signclip.pose import convention
@@ -296,29 +296,8 @@ def _record(
     row: dict, folder: Path, out: Path, args: argparse.Namespace, where: str, report: ImportReport
 ) -> tuple[ClipRecord, Path] | None:
     """The clip's record (naming its converted file) and its array's path; None if reported."""
-    values = {key: cell_text(value) for key, value in row.items() if key is not None}
-    values["sign_language"] = values.get("sign_language") or (args.sign_language or "")
-    values["spoken_language"] = values.get("spoken_language") or args.spoken_language
-    for key in (*REQUIRED, "sign_language", "spoken_language"):
-        if not values.get(key):
-            report.add("malformed-row", where, f"no {key!r}")
-            return None
-    split = values.get("split", "").lower()
-    if split and split not in SPLIT_NAMES:
-        report.add("malformed-row", where, f"split {split!r} is not one of train, dev, test")
+    source = table_record(row, "array", folder, args, where, report)
+    if source is None:
         return None
-    array = Path(os.path.abspath(folder / Path(values["array"]).expanduser()))
-    clip_id = values.get("id") or array.stem
-    if not file_safe(clip_id):
-        report.add("malformed-row", where, f"id {clip_id!r} cannot name a file")
-        return None
-    record = ClipRecord(
-        clip_id=clip_id,
-        pose_path=(out / "poses" / f"{clip_id}.pose").absolute(),
-        text=values["text"],
-        spoken_language=values["spoken_language"],
-        sign_language=values["sign_language"],
-        split=SPLIT_NAMES.get(split, ""),  # "" until the split rule decides
-        signer=values.get("signer") or None,
-    )
-    return record, array
+    converted = (out / "poses" / f"{source.clip_id}.pose").absolute()
+    return replace(source, pose_path=converted), source.pose_path

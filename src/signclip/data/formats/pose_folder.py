@@ -89,11 +89,26 @@ def _with_split(record: ClipRecord, rule: SplitRule) -> ClipRecord:
 def _record(
     row: dict, folder: Path, args: argparse.Namespace, where: str, report: ImportReport
 ) -> ClipRecord | None:
+    return table_record(row, "pose", folder, args, where, report)
+
+
+def table_record(
+    row: dict,
+    path_column: str,
+    folder: Path,
+    args: argparse.Namespace,
+    where: str,
+    report: ImportReport,
+) -> ClipRecord | None:
+    """A clip table's row as a record whose `pose_path` is the file of `path_column` (relative to
+    `folder`); None, with the reason reported, for a row without a required cell, with an unknown
+    split or with an id that cannot name a file. Languages missing from the row fall back on
+    `--sign-language` and `--spoken-language`; the split stays "" for the split rule."""
     values = {key: cell_text(row.get(key)) for key in row if key is not None}
     defaults = {"sign_language": args.sign_language, "spoken_language": args.spoken_language}
     for key, default in defaults.items():
         values[key] = values.get(key) or (default or "")
-    for key in (*REQUIRED, "sign_language", "spoken_language"):
+    for key in (path_column, "text", "sign_language", "spoken_language"):
         if not values.get(key):
             report.add("malformed-row", where, f"no {key!r}")
             return None
@@ -101,7 +116,7 @@ def _record(
     if split and split.lower() not in SPLIT_NAMES:
         report.add("malformed-row", where, f"split {split!r} is not one of train, dev, test")
         return None
-    path = Path(os.path.abspath(folder / Path(values["pose"]).expanduser()))
+    path = Path(os.path.abspath(folder / Path(values[path_column]).expanduser()))
     clip_id = values.get("id") or path.stem
     if not file_safe(clip_id):
         report.add("malformed-row", where, f"id {clip_id!r} cannot name a file")
